@@ -1,0 +1,40 @@
+/** Decoded JWT/JWS shapes and the typed errors decoding can produce. Decoding never verifies a signature. */
+
+export type TokenKind =
+  | 'prelude-access'
+  | 'prelude-challenge'
+  | 'prelude-verification'
+  | 'dpop-proof'
+  | 'dynamic-elevated'
+  | 'dynamic-session'
+  | 'generic-jwt';
+
+export type TokenDecodeErrorCode =
+  | 'empty'
+  | 'not_compact_jws'
+  | 'invalid_header'
+  | 'invalid_payload'
+  | 'payload_not_object'
+  | 'too_large';
+
+/** Returned (never thrown) when a string cannot be decoded as a compact JWS with a JSON payload. */
+export interface TokenDecodeError {
+  ok: false;
+  code: TokenDecodeErrorCode;
+  /** Plain-words explanation for the UI. */
+  message: string;
+  /** The input, cut to a safe length for display. */
+  raw: string;
+}
+
+export interface DecodedToken {
+  ok: true;
+  raw: string;
+  kind: TokenKind;
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  /** Base64url signature segment as captured (shown, redacted on export). */
+  signature: string;
+}
+
+export type TokenDecodeResult = DecodedToken | TokenDecodeError;
