@@ -14,6 +14,22 @@ export default tseslint.config(
     },
   },
   {
+    // Only src/platform may talk to the extension APIs.
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/platform/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'webextension-polyfill', message: 'Go through src/platform.' }] },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'chrome', message: 'Go through src/platform.' },
+        { name: 'browser', message: 'Go through src/platform.' },
+      ],
+    },
+  },
+  {
     // src/core is shared by the panel, the CLI and Node tests: it must not reach for a browser or Node API.
     files: ['src/core/**/*.ts'],
     rules: {
@@ -22,20 +38,27 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'fs', 'path', 'crypto', 'os'], message: 'src/core runs in the browser too.' },
-            { group: ['webextension-polyfill', 'preact', 'preact/*', 'zustand', 'zustand/*'], message: 'src/core is UI- and platform-free.' },
-            { group: ['**/platform/**', '**/panel/**', '**/background/**', '**/content/**', '**/cli/**'], message: 'src/core depends on nothing outside it.' },
+            {
+              group: ['webextension-polyfill', 'preact', 'preact/*', 'zustand', 'zustand/*'],
+              message: 'src/core is UI- and platform-free.',
+            },
+            {
+              group: ['**/platform/**', '**/panel/**', '**/background/**', '**/content/**', '**/cli/**'],
+              message: 'src/core depends on nothing outside it.',
+            },
           ],
         },
       ],
-      'no-restricted-globals': ['error', 'chrome', 'browser', 'window', 'document', 'localStorage', 'indexedDB', 'process'],
-    },
-  },
-  {
-    // Only src/platform may talk to the extension APIs.
-    files: ['src/**/*.ts', 'src/**/*.tsx'],
-    ignores: ['src/platform/**'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'webextension-polyfill', message: 'Go through src/platform.' }] }],
+      'no-restricted-globals': [
+        'error',
+        'chrome',
+        'browser',
+        'window',
+        'document',
+        'localStorage',
+        'indexedDB',
+        'process',
+      ],
     },
   },
 );

@@ -1,0 +1,38 @@
+/**
+ * Which requests the inspector keeps. Kept deliberately cheap and string-based: the page hook and the
+ * service worker call it for every request of the inspected tab, and almost all of them are not ours.
+ */
+
+/** Path markers of the APIs the inspector understands (Prelude on any host, Dynamic's SDK API). */
+const API_PATH_MARKERS = ['/v1/session/', '/api/v0/sdk/'];
+
+/** True when the URL is a step-up provider API call (by path, so custom domains work). */
+export function isStepUpApiUrl(url: string): boolean {
+  for (const marker of API_PATH_MARKERS) {
+    const at = url.indexOf(marker);
+    // The marker must be in the path, not in a query string such as ?next=/v1/session/.
+    if (at > 0) {
+      const query = url.indexOf('?');
+      if (query === -1 || at < query) return true;
+    }
+  }
+  return url.startsWith('https://edge.prelude.dev/v1/signals');
+}
+
+/**
+ * True when a non-API request is still part of a step-up story: it presents a bearer JWT (an app's own
+ * protected API using the granted scope), a Dynamic elevated token, or it answered with a Bearer challenge
+ * (RFC 6750 / RFC 9470). Header names must already be lower-case.
+ */
+export function isStepUpRelatedHeaders(
+  requestHeaderNames: Iterable<string>,
+  authorization: string | undefined,
+  wwwAuthenticate: string | undefined,
+): boolean {
+  if (wwwAuthenticate !== undefined && /^\s*(bearer|dpop)\b/i.test(wwwAuthenticate)) return true;
+  if (authorization !== undefined && /^(bearer|dpop) [\w-]+\.[\w-]+\.[\w-]*$/i.test(authorization.trim()))
+    return true;
+  for (const name of requestHeaderNames)
+    if (name === 'x-dyn-elevated-access-token' || name === 'dpop') return true;
+  return false;
+}
