@@ -2,7 +2,7 @@
 import { browser, type Runtime } from './browser.ts';
 
 export interface SenderInfo {
-  /** Set for content scripts: the tab they run in. Absent for extension pages (DevTools page, panel). */
+  /** The tab the sender runs in: set for content scripts and for extension pages opened as tabs. */
   tabId?: number;
   /** The sender's document URL. */
   url?: string;
@@ -13,8 +13,9 @@ export interface SenderInfo {
 function describeSender(sender: Runtime.MessageSender): SenderInfo {
   const extensionOrigin = browser.runtime.getURL('');
   const info: SenderInfo = {
-    isExtensionPage:
-      sender.tab === undefined && typeof sender.url === 'string' && sender.url.startsWith(extensionOrigin),
+    // Content scripts report the web page's URL (set by Chrome, not by the page); extension pages, even when
+    // opened in a tab, report their chrome-extension:// URL.
+    isExtensionPage: typeof sender.url === 'string' && sender.url.startsWith(extensionOrigin),
   };
   if (sender.tab?.id !== undefined) info.tabId = sender.tab.id;
   if (sender.url !== undefined) info.url = sender.url;

@@ -90,7 +90,11 @@ export function mergeExchanges(existing: HttpExchange, incoming: HttpExchange): 
   if (endedAt !== undefined) merged.endedAt = endedAt;
   const error = status === 0 ? (lead.error ?? other.error) : undefined;
   if (error !== undefined) merged.error = error;
-  const initiator = existing.initiator ?? incoming.initiator;
+  // A request the inspector sent is the inspector's even when webRequest saw it first as page traffic.
+  const initiator =
+    existing.initiator === 'inspector' || incoming.initiator === 'inspector'
+      ? 'inspector'
+      : (existing.initiator ?? incoming.initiator);
   if (initiator !== undefined) merged.initiator = initiator;
   if (existing.pageReported || incoming.pageReported) merged.pageReported = true;
   return merged;
