@@ -1,0 +1,150 @@
+/** Finding the extension, its tabs' ids, its panel page, and stopping its service worker. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page, Worker } from 'playwright-core';
+
+/** Where crxjs puts the panel page inside the built extension. */
+export const PANEL_PATH = 'src/panel/panel.html';
+/** The DevTools page (declared as `devtools_page` in the manifest). */
+export const DEVTOOLS_PAGE_PATH = 'src/devtools/devtools.html';
+
+/**
+ * The id Chromium gives an unpacked extension whose manifest has a `key`: the SHA-256 of the public key,
+ * first 32 hex digits mapped 0-f → a-p. `null` when the manifest has no key (the id then depends on the path).
+ */
+export function extensionIdFromManifest(extensionPath: string): string | null {
+  try {
+    const manifest = JSON.parse(readFileSync(join(extensionPath, 'manifest.json'), 'utf8')) as {
+      key?: unknown;
+    };
+    if (typeof manifest.key !== 'string') return null;
+    const hex = createHash('sha256').update(Buffer.from(manifest.key, 'base64')).digest('hex').slice(0, 32);
+    return [...hex].map((c) => String.fromCharCode('a'.charCodeAt(0) + parseInt(c, 16))).join('');
+  } catch {
+    return null;
+  }
+}
+
+function extensionWorker(context: BrowserContext, extensionId?: string): Worker | undefined {
+  const prefix = extensionId ? `chrome-extension://${extensionId}/` : 'chrome-extension://';
+  return context.serviceWorkers().find((w) => w.url().startsWith(prefix));
+}
+
+/**
+ * The extension id, read from its service worker's URL (it starts ~1 s after launch); falls back to the
+ * manifest `key`. `null` when neither is available.
+ */
+export async function waitForExtensionId(
+  context: BrowserContext,
+  extensionPath: string,
+  timeoutMs = 10_000,
+): Promise<string | null> {
+  const worker =
+    extensionWorker(context) ??
+    (await context
+      .waitForEvent('serviceworker', {
+        predicate: (w) => w.url().startsWith('chrome-extension://'),
+        timeout: timeoutMs,
+      })
+      .catch(() => undefined));
+  const fromWorker = worker ? new URL(worker.url()).host : null;
+  return fromWorker ?? extensionIdFromManifest(extensionPath);
+}
+
+/** The extension's service worker, waiting for it to (re)start if needed. */
+export async function serviceWorkerOf(
+  context: BrowserContext,
+  extensionId: string,
+  timeoutMs = 10_000,
+): Promise<Worker> {
+  return (
+    extensionWorker(context, extensionId) ??
+    (await context.waitForEvent('serviceworker', {
+      predicate: (w) => w.url().startsWith(`chrome-extension://${extensionId}/`),
+      timeout: timeoutMs,
+    }))
+  );
+}
+
+/**
+ * The Chrome tab id of `page`, asked from the extension's service worker. Matches on the URL when the
+ * extension may read tab URLs; otherwise brings the page to the front and takes the active tab.
+ */
+export async function tabIdOf(context: BrowserContext, extensionId: string, page: Page): Promise<number> {
+  const worker = await serviceWorkerOf(context, extensionId);
+  const url = page.url();
+  const byUrl = await worker.evaluate(async (target: string) => {
+    const tabs = await chrome.tabs.query({});
+    const matches = tabs.filter((t) => t.url === target || t.pendingUrl === target);
+    return { ids: matches.map((t) => t.id ?? -1), anyUrl: tabs.some((t) => typeof t.url === 'string') };
+  }, url);
+  if (byUrl.ids.length === 1 && byUrl.ids[0] !== undefined && byUrl.ids[0] >= 0) return byUrl.ids[0];
+  if (byUrl.ids.length > 1) throw new Error(`Several tabs show ${url}: give the page a unique URL.`);
+  // No "tabs" permission: tab URLs are hidden. The active tab of the focused window is the page we raised.
+  await page.bringToFront();
+  const active = await worker.evaluate(async () => {
+    const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+    return tab?.id ?? -1;
+  });
+  if (active < 0)
+    throw new Error(`Cannot find the tab id of ${url}${byUrl.anyUrl ? '' : ' (no tab URL is visible)'}.`);
+  return active;
+}
+
+/**
+ * Opens the inspector's panel page as an ordinary tab, told which tab to inspect with `?tabId=`
+ * (`chrome.devtools` does not exist there). The cheap way to test the panel.
+ */
+export async function openPanelAsTab(
+  context: BrowserContext,
+  extensionId: string,
+  tabId: number,
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/${PANEL_PATH}?tabId=${tabId}`);
+  return page;
+}
+
+/**
+ * Stops every service worker (the extension's included) through CDP, as Chrome does after 30 s idle, and
+ * waits until the extension's workers report `stopped`. The next extension event restarts the worker with
+ * empty memory. Playwright keeps its old `Worker` handle, which then evaluates in the new instance.
+ */
+export async function stopServiceWorker(context: BrowserContext, timeoutMs = 10_000): Promise<void> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  try {
+    interface Version {
+      versionId: string;
+      scriptURL: string;
+      runningStatus: string;
+    }
+    const running = new Map<string, string>();
+    let onChange: () => void = () => undefined;
+    cdp.on('ServiceWorker.workerVersionUpdated', (event: { versions: Version[] }) => {
+      for (const v of event.versions) {
+        if (v.scriptURL.startsWith('chrome-extension://')) running.set(v.versionId, v.runningStatus);
+      }
+      onChange();
+    });
+    await cdp.send('ServiceWorker.enable');
+    const allStopped = () => [...running.values()].every((status) => status === 'stopped');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    if (allStopped()) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`Service workers still running after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      onChange = () => {
+        if (allStopped()) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    });
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
