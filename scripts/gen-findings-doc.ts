@@ -1,0 +1,12 @@
+/**
+ * Writes docs/findings.md from the findings catalogue. Run after changing any rule:
+ *   npx tsx scripts/gen-findings-doc.ts
+ * test/unit/findings/doc.test.ts fails while the committed doc differs from the catalogue.
+ */
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { renderFindingsDoc } from '../src/core/findings/doc.ts';
+
+const target = fileURLToPath(new URL('../docs/findings.md', import.meta.url));
+await writeFile(target, renderFindingsDoc(), 'utf8');
+console.log(`wrote ${target}`);

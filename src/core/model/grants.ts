@@ -1,0 +1,150 @@
+/**
+ * Grants: a scope a session holds after a step-up, and what happened to it. Indexed by session lane and scope, so
+ * the Bearer token of an app call finds the grants it carries in O(scopes).
+ *
+ * Single-use consumption is inferred from traffic (Prelude does not report it to the browser):
+ * a successful `/me/password/reset` (prld:pwd:write) or passkey registration (prld:passkey:write), or any
+ * successful non-Session-API call presenting an access token that carries the scope; confirmed when a later access
+ * token no longer carries it; and a later refusal (`insufficient_scope` / `token_reused`) of the same scope after
+ * a consumption is a reuse.
+ */
+import type { ProviderId } from '../providers/types.ts';
+import { TimeHeap } from './heap.ts';
+import type { ConsumptionEvidence, Grant } from './types.ts';
+
+/** Scopes Prelude documents as consumed by its own endpoints, whatever the grant mode reads. */
+export const CONSUMED_BY_PRELUDE: ReadonlyMap<string, ConsumptionEvidence> = new Map([
+  ['prld:pwd:write', 'password_reset'],
+  ['prld:passkey:write', 'passkey_registration'],
+]);
+
+/** A grant while the analyser works on it. */
+export interface GrantRecord extends Omit<Grant, 'reuseAttempts'> {
+  reuseAttempts: number[];
+  /** Single-use: the mode says so, or the scope is one Prelude consumes itself. */
+  singleUse: boolean;
+  /** `grant.still_present_after_consumption` was raised already. */
+  stillPresentReported: boolean;
+}
+
+/** What {@link GrantStore.create} needs. */
+export interface NewGrant {
+  provider: ProviderId;
+  scope: string;
+  mode: string | null;
+  challengeKey: string | null;
+  lane: string;
+  grantedAt: number;
+  grantedBy: number;
+  expiresAt: number | null;
+}
+
+/** Grants, indexed by session lane and scope (active and latest consumed). */
+export class GrantStore {
+  private readonly records: GrantRecord[] = [];
+  private readonly frozen: Grant[] = [];
+  private readonly dirty = new Set<number>();
+  private cache: readonly Grant[] | null = [];
+  private readonly active = new Map<string, GrantRecord>();
+  private readonly consumed = new Map<string, GrantRecord>();
+  /** Active grants with a known expiry, by expiry time. */
+  readonly expiries = new TimeHeap<GrantRecord>();
+
+  private static key(lane: string, scope: string): string {
+    return `${lane}\u0000${scope}`;
+  }
+
+  /** The active grant of `scope` in a lane. */
+  activeFor(lane: string, scope: string): GrantRecord | undefined {
+    return this.active.get(GrantStore.key(lane, scope));
+  }
+
+  /** The latest consumed grant of `scope` in a lane. */
+  consumedFor(lane: string, scope: string): GrantRecord | undefined {
+    return this.consumed.get(GrantStore.key(lane, scope));
+  }
+
+  /** Records a grant; an active grant of the same scope in the lane is superseded (marked expired). */
+  create(input: NewGrant): { grant: GrantRecord; superseded: GrantRecord | undefined } {
+    const key = GrantStore.key(input.lane, input.scope);
+    const superseded = this.active.get(key);
+    if (superseded !== undefined) this.expire(superseded);
+    const grant: GrantRecord = {
+      id: `g${this.records.length + 1}`,
+      ...input,
+      state: 'active',
+      consumedBy: null,
+      consumedAt: null,
+      consumption: null,
+      droppedBy: null,
+      reuseAttempts: [],
+      singleUse: input.mode === 'single-use' || (input.mode === null && CONSUMED_BY_PRELUDE.has(input.scope)),
+      stillPresentReported: false,
+    };
+    this.records.push(grant);
+    this.frozen.push(freeze(grant));
+    this.cache = null;
+    this.active.set(key, grant);
+    if (grant.expiresAt !== null) this.expiries.push(grant.expiresAt, grant);
+    return { grant, superseded };
+  }
+
+  /** Marks a grant consumed. */
+  consume(grant: GrantRecord, evidence: ConsumptionEvidence, exchange: number | null, time: number): void {
+    const key = GrantStore.key(grant.lane, grant.scope);
+    if (this.active.get(key) === grant) this.active.delete(key);
+    grant.state = 'consumed';
+    grant.consumption = evidence;
+    grant.consumedBy = exchange;
+    grant.consumedAt = time;
+    this.consumed.set(key, grant);
+    this.touch(grant);
+  }
+
+  /** Marks a grant expired (time passed, superseded, or the scope left the access token). */
+  expire(grant: GrantRecord): void {
+    const key = GrantStore.key(grant.lane, grant.scope);
+    if (this.active.get(key) === grant) this.active.delete(key);
+    grant.state = 'expired';
+    this.touch(grant);
+  }
+
+  /** Call after changing a record's fields directly. */
+  touch(grant: GrantRecord): void {
+    const index = Number(grant.id.slice(1)) - 1;
+    this.dirty.add(index);
+    this.cache = null;
+  }
+
+  /** All grants, frozen; unchanged grants keep their object. */
+  list(): readonly Grant[] {
+    if (this.cache !== null) return this.cache;
+    for (const index of this.dirty) {
+      const record = this.records[index];
+      if (record !== undefined) this.frozen[index] = freeze(record);
+    }
+    this.dirty.clear();
+    this.cache = this.frozen.slice();
+    return this.cache;
+  }
+}
+
+function freeze(record: GrantRecord): Grant {
+  return {
+    id: record.id,
+    provider: record.provider,
+    scope: record.scope,
+    mode: record.mode,
+    challengeKey: record.challengeKey,
+    lane: record.lane,
+    grantedAt: record.grantedAt,
+    grantedBy: record.grantedBy,
+    expiresAt: record.expiresAt,
+    state: record.state,
+    consumedBy: record.consumedBy,
+    consumedAt: record.consumedAt,
+    consumption: record.consumption,
+    droppedBy: record.droppedBy,
+    reuseAttempts: record.reuseAttempts.slice(),
+  };
+}

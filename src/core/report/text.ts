@@ -1,0 +1,407 @@
+/**
+ * The terminal report (`stepup-inspect <file>`): a summary, a timeline per challenge, the grants, the access
+ * tokens' scope history and the findings grouped by code with their cause, fix and reference. Long captures are
+ * condensed (problems first, then "… and N more") so the output stays readable; `--json` has everything.
+ */
+import { getRule } from '../findings/catalogue.ts';
+import { SEVERITY_RANK, type Severity } from '../findings/types.ts';
+import type { AnalyzedExchange, Challenge, Finding, Grant, SessionModel } from '../model/types.ts';
+import { formatDuration, formatEpochSeconds } from '../tokens/time.ts';
+import type { JsonReportSource } from './json.ts';
+
+/** Options of {@link formatTextReport}. */
+export interface TextReportOptions {
+  /** ANSI colours. Default false. */
+  color?: boolean;
+  /** Input position of each analysed exchange (see `entryIndexesAfterSkips`). */
+  entryIndexes?: readonly number[];
+  source?: JsonReportSource;
+  /** Up to this many challenges get a full timeline; beyond, one line each. Default 20. */
+  maxTimelines?: number;
+  /** Occurrences listed per finding code. Default 8. */
+  maxOccurrences?: number;
+  /** Lines listed per section (challenges, grants, tokens) in condensed mode. Default 40. */
+  maxLines?: number;
+  /** Wrap width. Default 100. */
+  width?: number;
+}
+
+interface Style {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  cyan(s: string): string;
+  green(s: string): string;
+}
+
+const PLAIN: Style = { bold: id, dim: id, red: id, yellow: id, cyan: id, green: id };
+const ANSI: Style = {
+  bold: (s) => `\u001b[1m${s}\u001b[22m`,
+  dim: (s) => `\u001b[2m${s}\u001b[22m`,
+  red: (s) => `\u001b[31m${s}\u001b[39m`,
+  yellow: (s) => `\u001b[33m${s}\u001b[39m`,
+  cyan: (s) => `\u001b[36m${s}\u001b[39m`,
+  green: (s) => `\u001b[32m${s}\u001b[39m`,
+};
+
+function id(s: string): string {
+  return s;
+}
+
+const SEVERITY_MARK: Record<Severity, string> = { error: '✖', warning: '▲', info: '●' };
+/** ANSI SGR sequences, which take no room on screen. */
+const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** Formats the model as a report for a terminal. Pure. */
+export function formatTextReport(model: SessionModel, options: TextReportOptions = {}): string {
+  const s = options.color ? ANSI : PLAIN;
+  const width = options.width ?? 100;
+  const maxLines = options.maxLines ?? 40;
+  const at = (index: number | null): string =>
+    index === null ? '—' : `#${options.entryIndexes?.[index] ?? index}`;
+  const paint = (severity: Severity, text: string): string =>
+    severity === 'error' ? s.red(text) : severity === 'warning' ? s.yellow(text) : s.cyan(text);
+  const out: string[] = [];
+  const line = (text = ''): void => {
+    out.push(text);
+  };
+
+  // Header -----------------------------------------------------------------------------------------------------
+  const source = options.source;
+  line(s.bold(`Step-Up Inspector report${source?.file !== undefined ? `: ${source.file}` : ''}`));
+  const what =
+    source?.kind === 'har'
+      ? `HAR${source.creator !== undefined ? ` from ${source.creator.name}${source.creator.version ? ` ${source.creator.version}` : ''}` : ''}`
+      : source?.kind === 'inspector'
+        ? 'Step-Up Inspector export'
+        : 'capture';
+  const skipped = source?.skipped ?? [];
+  line(
+    `  ${what} · ${plural(model.stats.exchanges, 'exchange')} analysed (${model.stats.providerExchanges} Session API, ${plural(model.stats.dpopProofs, 'DPoP proof')})` +
+      (skipped.length > 0 ? ` · ${plural(skipped.length, 'entry', 'entries')} skipped` : ''),
+  );
+  const first = model.exchanges[0]?.exchange.startedAt;
+  const last = model.exchanges.at(-1)?.exchange.startedAt;
+  if (typeof first === 'number' && typeof last === 'number' && first > 0) {
+    line(`  ${formatEpochSeconds(first / 1000)} → ${clockTime(last)} UTC (${formatDuration(last - first)})`);
+  }
+  line();
+
+  // Summary ----------------------------------------------------------------------------------------------------
+  const counts = model.stats.findings;
+  line(s.bold('Summary'));
+  line(
+    `  ${paint('error', `${SEVERITY_MARK.error} ${plural(counts.error, 'error')}`)}   ${paint('warning', `${SEVERITY_MARK.warning} ${plural(counts.warning, 'warning')}`)}   ${paint('info', `${SEVERITY_MARK.info} ${counts.info} info`)}`,
+  );
+  line(
+    `  ${plural(model.challenges.length, 'challenge')}${tally(model.challenges.map((c) => c.status))} · ${plural(model.grants.length, 'grant')}${tally(model.grants.map((g) => g.state))}`,
+  );
+  if (model.stats.exchanges === 0) line('  No exchanges to analyse.');
+  else if (model.stats.providerExchanges === 0) {
+    line(
+      '  No Prelude Session API traffic found (paths under /v1/session). Was the capture filtered to another host?',
+    );
+  }
+  line();
+
+  const findingsByExchange = new Map<number, Finding[]>();
+  for (const f of model.findings) {
+    if (f.exchange === null) continue;
+    const list = findingsByExchange.get(f.exchange) ?? [];
+    list.push(f);
+    findingsByExchange.set(f.exchange, list);
+  }
+  const challengeFindings = new Map<string, number>();
+  for (const f of model.findings) {
+    if (f.challengeKey !== undefined && f.severity !== 'info')
+      challengeFindings.set(f.challengeKey, (challengeFindings.get(f.challengeKey) ?? 0) + 1);
+  }
+
+  // Challenges -------------------------------------------------------------------------------------------------
+  if (model.challenges.length > 0) {
+    line(s.bold(`Challenges (${model.challenges.length})`));
+    const full = model.challenges.length <= (options.maxTimelines ?? 20);
+    const ordered = full
+      ? model.challenges
+      : [...model.challenges].sort(
+          (a, b) => problemRank(a, challengeFindings) - problemRank(b, challengeFindings),
+        );
+    const shown = full ? ordered : ordered.slice(0, maxLines);
+    for (const c of shown) {
+      const status = statusText(c, s);
+      const head = `${c.challengeId ?? s.dim('(no challenge id)')} · ${c.scope ?? '?'} · ${c.grantMode ?? 'mode ?'} · ${status}`;
+      if (!full) {
+        const steps = c.steps.map((st) => `${st.done ? '✔' : '·'}${st.key}`).join(' ');
+        line(`  ${head}  ${s.dim(`${at(c.requestedAt)} ${steps}`)}`);
+        continue;
+      }
+      line(`  ${s.bold(head)}`);
+      if (c.steps.length > 0) {
+        line(
+          `    ${s.dim('steps   ')} ${c.steps.map((st) => `${st.done ? s.green('✔') : '○'} ${st.key}`).join(' → ')}`,
+        );
+      }
+      if (c.otpSends > 0 || c.otpChecks.failed + c.otpChecks.succeeded > 0) {
+        line(
+          `    ${s.dim('OTP     ')} ${plural(c.otpSends, 'code')} sent${c.otpResends > 0 ? ` (${c.otpResends} resend${c.otpResends > 1 ? 's' : ''})` : ''}, ${c.otpChecks.failed} wrong, ${c.otpChecks.succeeded} passed`,
+        );
+      }
+      if (c.requestStatus !== null) {
+        line(
+          `    ${s.dim('request ')} status "${c.requestStatus}"${c.currentStep !== null ? `, current_step ${c.currentStep}` : ''} ${s.dim('(the state follows current_step)')}`,
+        );
+      }
+      if (c.expiresAt !== null && c.status === 'pending')
+        line(`    ${s.dim('expires ')} ${formatEpochSeconds(c.expiresAt / 1000)}`);
+      const marked = new Set<number>();
+      for (const e of c.events) {
+        const first = e.exchange !== null && !marked.has(e.exchange);
+        if (e.exchange !== null) marked.add(e.exchange);
+        const marks =
+          e.exchange !== null && first
+            ? (findingsByExchange.get(e.exchange) ?? []).filter(
+                (f) => f.challengeKey === c.key || f.challengeKey === undefined,
+              )
+            : [];
+        const mark =
+          marks.length > 0
+            ? ` ${marks.map((f) => paint(f.severity, SEVERITY_MARK[f.severity])).join('')}`
+            : '';
+        out.push(
+          ...wrap(
+            `${e.detail}${mark}`,
+            width,
+            `    ${pad(at(e.exchange), 6)}${clockTime(e.time)}  ${pad(e.kind.replace(/_/g, ' '), 26)}`,
+            ' '.repeat(4 + 6 + 8 + 2 + 26),
+          ),
+        );
+      }
+      line();
+    }
+    if (!full) {
+      if (ordered.length > shown.length)
+        line(
+          s.dim(
+            `  … and ${ordered.length - shown.length} more (problems listed first; --json has every timeline)`,
+          ),
+        );
+      line();
+    }
+  }
+
+  // Grants -----------------------------------------------------------------------------------------------------
+  if (model.grants.length > 0) {
+    line(s.bold(`Grants (${model.grants.length})`));
+    const shown = model.grants.slice(0, maxLines);
+    const scopeWidth = Math.min(28, Math.max(...shown.map((g) => g.scope.length)) + 2);
+    for (const g of shown)
+      out.push(
+        ...wrap(
+          grantText(g, at, model.exchanges),
+          width,
+          `  ${pad(g.scope, scopeWidth)}${pad(g.mode ?? 'mode ?', 14)}${pad(grantState(g, s), 10)}`,
+          ' '.repeat(2 + scopeWidth + 24),
+        ),
+      );
+    if (model.grants.length > shown.length) line(s.dim(`  … and ${model.grants.length - shown.length} more`));
+    line();
+  }
+
+  // Access tokens ----------------------------------------------------------------------------------------------
+  if (model.accessTokens.length > 0) {
+    const changes = model.accessTokens.filter(
+      (t) => t.diff === null || t.diff.added.length > 0 || t.diff.removed.length > 0,
+    );
+    line(
+      s.bold(
+        `Access tokens (${model.accessTokens.length}${changes.length < model.accessTokens.length ? `, ${changes.length} with a scope change shown` : ''})`,
+      ),
+    );
+    const shown = changes.slice(0, maxLines);
+    for (const t of shown) {
+      const time = model.exchanges[t.exchange]?.exchange.startedAt;
+      const diff =
+        t.diff === null
+          ? ''
+          : [...t.diff.added.map((x) => s.green(`+${x}`)), ...t.diff.removed.map((x) => s.red(`−${x}`))].join(
+              ' ',
+            );
+      line(
+        `  ${pad(at(t.exchange), 6)}${typeof time === 'number' ? clockTime(time) : '        '}  ${pad(t.source.replace(/_/g, ' '), 16)}${pad(t.sid ?? t.lane, 12)} ${t.scopes.length > 0 ? t.scopes.join(' ') : s.dim('(no scopes)')}${diff ? `   ${diff}` : ''}`,
+      );
+    }
+    if (changes.length > shown.length) line(s.dim(`  … and ${changes.length - shown.length} more`));
+    line();
+  }
+
+  // Findings ---------------------------------------------------------------------------------------------------
+  line(s.bold('Findings'));
+  if (model.findings.length === 0) line(`  ${s.green('No findings.')}`);
+  const groups = new Map<string, Finding[]>();
+  for (const f of model.findings) {
+    const list = groups.get(f.code) ?? [];
+    list.push(f);
+    groups.set(f.code, list);
+  }
+  const ordered = [...groups.values()].sort(
+    (a, b) =>
+      SEVERITY_RANK[(a[0] as Finding).severity] - SEVERITY_RANK[(b[0] as Finding).severity] ||
+      ((a[0] as Finding).exchange ?? Infinity) - ((b[0] as Finding).exchange ?? Infinity),
+  );
+  const maxOccurrences = options.maxOccurrences ?? 8;
+  for (const list of ordered) {
+    const firstFinding = list[0] as Finding;
+    const rule = getRule(firstFinding.code);
+    line(
+      `  ${paint(rule.severity, `${SEVERITY_MARK[rule.severity]} ${pad(rule.severity, 8)}`)}${s.bold(rule.code)}  ${rule.title}${list.length > 1 ? s.dim(`  (${list.length}×)`) : ''}`,
+    );
+    for (const f of list.slice(0, maxOccurrences)) {
+      const ex = f.exchange === null ? undefined : model.exchanges[f.exchange];
+      const where =
+        f.exchange === null ? '' : `${at(f.exchange)} ${ex !== undefined ? describeExchange(ex) : ''}`;
+      out.push(...wrap(f.message, width, `      ${where ? `${where}: ` : ''}`, '        '));
+    }
+    if (list.length > maxOccurrences) line(s.dim(`      … and ${list.length - maxOccurrences} more`));
+    out.push(...wrap(rule.explanation, width, `      ${s.dim('Cause:')} `, '             '));
+    out.push(...wrap(rule.fix, width, `      ${s.dim('Fix:')}   `, '             '));
+    line(`      ${s.dim('See:')}   ${rule.reference.label} <${rule.reference.url}>`);
+    line();
+  }
+  if (model.findings.length === 0) line();
+
+  // Notes ------------------------------------------------------------------------------------------------------
+  const notes: string[] = [];
+  if (model.stats.withoutResponseBody > 0) {
+    notes.push(
+      `${plural(model.stats.withoutResponseBody, 'Session API exchange')} had no response body (webRequest-only capture, or the tool did not save it): their tokens and error codes could not be checked.`,
+    );
+  }
+  if (skipped.length > 0) {
+    const listed = skipped
+      .slice(0, 5)
+      .map((e) => `#${e.index} (${e.reason})`)
+      .join('; ');
+    notes.push(
+      `Skipped ${plural(skipped.length, 'entry', 'entries')} that could not be read: ${listed}${skipped.length > 5 ? `; … and ${skipped.length - 5} more` : ''}.`,
+    );
+  }
+  if (notes.length > 0) {
+    line(s.bold('Notes'));
+    for (const note of notes) out.push(...wrap(note, width, '  ', '  '));
+    line();
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+function statusText(c: Challenge, s: Style): string {
+  switch (c.status) {
+    case 'completed':
+      return c.scopeGranted === true
+        ? s.green('completed, scope granted')
+        : c.scopeGranted === false
+          ? s.red('completed, scope NOT granted')
+          : s.yellow('completed, not exchanged yet');
+    case 'pending':
+      return s.yellow(`pending (${c.currentStep ?? '?'})`);
+    case 'blocked':
+      return s.red('blocked');
+    case 'expired':
+      return s.red('expired');
+    case 'failed':
+      return s.red(`failed (${c.statusReason})`);
+  }
+}
+
+function problemRank(c: Challenge, findings: ReadonlyMap<string, number>): number {
+  const base = c.status === 'completed' && c.scopeGranted !== false ? 2 : c.status === 'completed' ? 0 : 1;
+  return (findings.get(c.key) ?? 0) > 0 ? Math.min(base, 0) : base;
+}
+
+function grantState(g: Grant, s: Style): string {
+  return g.state === 'active'
+    ? s.green('active')
+    : g.state === 'consumed'
+      ? s.yellow('consumed')
+      : s.dim('expired');
+}
+
+function grantText(
+  g: Grant,
+  at: (i: number | null) => string,
+  exchanges: readonly AnalyzedExchange[],
+): string {
+  const parts = [
+    `granted at ${at(g.grantedBy)}${g.challengeKey !== null ? ` (${g.challengeKey.replace(/^[^:]+:/, '')})` : ' (no challenge seen)'}`,
+  ];
+  if (g.expiresAt !== null) parts.push(`expires ${formatEpochSeconds(g.expiresAt / 1000)}`);
+  if (g.state === 'consumed') {
+    const by = g.consumedBy !== null ? exchanges[g.consumedBy] : undefined;
+    parts.push(
+      g.consumedBy !== null
+        ? `consumed by ${at(g.consumedBy)}${by !== undefined ? ` ${describeExchange(by)}` : ''}`
+        : g.consumption === 'refused_later'
+          ? 'consumed by a call not in the capture (refused later)'
+          : 'consumed by a call not in the capture (scope left the token)',
+    );
+  }
+  if (g.droppedBy !== null) parts.push(`gone from the token at ${at(g.droppedBy)}`);
+  if (g.reuseAttempts.length > 0) parts.push(`reused at ${g.reuseAttempts.map((i) => at(i)).join(', ')}`);
+  return parts.join(' · ');
+}
+
+/** `POST /v1/session/otp/check`, or the full URL (no query) for traffic outside the Session API. */
+function describeExchange(ex: AnalyzedExchange): string {
+  const url = ex.exchange.url;
+  const cut = url.search(/[?#]/);
+  const noQuery = cut === -1 ? url : url.slice(0, cut);
+  if (ex.classification !== null) {
+    const schemeEnd = noQuery.indexOf('://');
+    const pathStart = schemeEnd === -1 ? 0 : noQuery.indexOf('/', schemeEnd + 3);
+    const path = pathStart === -1 ? '/' : noQuery.slice(pathStart);
+    return `${ex.exchange.method} ${path}`;
+  }
+  return `${ex.exchange.method} ${noQuery.length > 90 ? `${noQuery.slice(0, 89)}…` : noQuery}`;
+}
+
+function clockTime(ms: number): string {
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return '--:--:--';
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+function tally(values: readonly string[]): string {
+  if (values.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return `: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
+}
+
+/** Pads to `n` visible characters (ANSI codes do not count). */
+function pad(text: string, n: number): string {
+  const visible = text.replace(ANSI_SGR, '').length;
+  return visible >= n ? `${text} ` : text + ' '.repeat(n - visible);
+}
+
+/** Word-wraps `text` after `prefix`, continuing lines with `indent`. */
+function wrap(text: string, width: number, prefix: string, indent: string): string[] {
+  const visible = (t: string): number => t.replace(ANSI_SGR, '').length;
+  const lines: string[] = [];
+  let current = prefix;
+  let empty = true;
+  for (const word of text.split(/\s+/)) {
+    if (word === '') continue;
+    if (!empty && visible(current) + 1 + visible(word) > width) {
+      lines.push(current);
+      current = indent + word;
+    } else {
+      current += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  lines.push(current);
+  return lines;
+}
