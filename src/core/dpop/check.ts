@@ -29,6 +29,7 @@ import { decodeCompactJws, decodeToken, stripAuthScheme } from '../tokens/decode
 import { formatDuration, formatEpochSeconds } from '../tokens/time.ts';
 import { normaliseHtu } from './htu.ts';
 import type { CheckStatus, DpopCheck, DpopCheckId, DpopProofReport } from './types.ts';
+import { REDACTED_SIGNATURE } from '../tokens/types.ts';
 
 /** What {@link checkDpopProof} needs to know about one request. */
 export interface DpopCheckInput {
@@ -262,6 +263,8 @@ async function runChecks(
       'fail',
       `the header jwk cannot be used with ${alg as string}: ${key?.importError ?? 'unknown'}`,
     );
+  } else if (raw.endsWith(`.${REDACTED_SIGNATURE}`)) {
+    rows.set('signature', 'n/a', 'not verified: the signature was redacted when this log was exported');
   } else {
     const [status, detail] = await verifySignature(raw, key.cryptoKey, alg as string);
     rows.set('signature', status, detail);

@@ -10,12 +10,7 @@ export type TokenKind =
   | 'generic-jwt';
 
 export type TokenDecodeErrorCode =
-  | 'empty'
-  | 'not_compact_jws'
-  | 'invalid_header'
-  | 'invalid_payload'
-  | 'payload_not_object'
-  | 'too_large';
+  'empty' | 'not_compact_jws' | 'invalid_header' | 'invalid_payload' | 'payload_not_object' | 'too_large';
 
 /** Returned (never thrown) when a string cannot be decoded as a compact JWS with a JSON payload. */
 export interface TokenDecodeError {
@@ -38,3 +33,9 @@ export interface DecodedToken {
 }
 
 export type TokenDecodeResult = DecodedToken | TokenDecodeError;
+
+/**
+ * The signature segment redacted exports put in place of a real one: the token still decodes, but can be
+ * neither replayed nor verified, and checks that need the signature say so instead of failing.
+ */
+export const REDACTED_SIGNATURE = 'REDACTED';

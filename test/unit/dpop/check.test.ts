@@ -134,6 +134,15 @@ describe('checkDpopProof: structure and signature', () => {
     expect(failedIds(await check(''))).toEqual(['well_formed']);
   });
 
+  it('reports a redacted signature as not verifiable instead of invalid', async () => {
+    const proof = await aDpopProof();
+    const redacted = `${proof.slice(0, proof.lastIndexOf('.'))}.REDACTED`;
+    const report = await check(redacted);
+    expect(statusOf(report, 'signature')).toBe('n/a');
+    expect(detailOf(report, 'signature')).toMatch(/redacted/);
+    expect(failedIds(report)).toEqual([]);
+  });
+
   it('fails signature for a tampered proof', async () => {
     const report = await check(tamperSignature(await aDpopProof()));
     expect(failedIds(report)).toEqual(['signature']);

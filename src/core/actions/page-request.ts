@@ -1,0 +1,399 @@
+/**
+ * The pure half of the panel's page actions (send the OTP again, retry it, replay a captured request): what to
+ * ask the page to send, how to turn what it answered into an exchange, and what the answer means. The other
+ * half, the function that runs `fetch` inside the page, is `src/panel/services/actions.ts`; the two talk in
+ * plain JSON ({@link PageRequest}, {@link PageResponse}) because that function is serialised into the page.
+ */
+import { bodyJsonObject } from '../http/body.ts';
+import type { Body, Header, HttpExchange } from '../http/exchange.ts';
+import { getHeader, getHeaderValues } from '../http/headers.ts';
+
+/** What the page-side function sends. Plain JSON. */
+export interface PageRequest {
+  method: string;
+  url: string;
+  /** Name/value pairs, in order; repeated names are appended. */
+  headers: [string, string][];
+  body: { kind: 'text'; text: string } | { kind: 'base64'; base64: string } | null;
+  /** The page aborts the request after this many ms (runInPage gives up at 30 s). */
+  timeoutMs: number;
+  /** Longest response text kept, in characters; longer bodies are cut and marked. */
+  maxBodyChars: number;
+}
+
+/**
+ * What the page-side function answers. Plain JSON. Response headers are the ones the page may read: for a
+ * cross-origin request only CORS-safelisted and exposed ones (webRequest's capture of the same request has
+ * them all, and the two merge in the log).
+ */
+export type PageResponse =
+  | {
+      ok: true;
+      status: number;
+      statusText: string;
+      headers: [string, string][];
+      body: string;
+      bodyTruncated: boolean;
+      startedAt: number;
+      endedAt: number;
+    }
+  | { ok: false; error: string; startedAt: number; endedAt: number };
+
+/** How a verdict should look: good news, a warning, a failure, or plain information. */
+export type VerdictTone = 'good' | 'warning' | 'bad' | 'neutral';
+
+/** A plain-words reading of an action's outcome. */
+export interface Verdict {
+  verdict: string;
+  tone: VerdictTone;
+}
+
+/** Default time the page waits for an answer. */
+export const PAGE_REQUEST_TIMEOUT_MS = 20_000;
+/** Response text kept from a page request; the same cap as the capture store's. */
+export const PAGE_RESPONSE_MAX_CHARS = 256 * 1024;
+
+/**
+ * Request headers a page cannot set (Fetch standard, "forbidden request-header"; `fetch` drops them silently
+ * or the browser sets its own), plus `User-Agent`, which Chrome still ignores.
+ */
+const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
+  'accept-charset',
+  'accept-encoding',
+  'access-control-request-headers',
+  'access-control-request-method',
+  'access-control-request-private-network',
+  'connection',
+  'content-length',
+  'cookie',
+  'cookie2',
+  'date',
+  'dnt',
+  'expect',
+  'host',
+  'keep-alive',
+  'origin',
+  'referer',
+  'set-cookie',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'user-agent',
+  'via',
+]);
+const METHOD_OVERRIDE_HEADERS: ReadonlySet<string> = new Set([
+  'x-http-method',
+  'x-http-method-override',
+  'x-method-override',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function trimBase(apiBase: string): string {
+  return apiBase.replace(/\/+$/, '');
+}
+
+/** `POST <apiBase>/otp {challenge_token}` with the headers the SDK sends. */
+export function otpSendRequest(apiBase: string, challengeToken: string): PageRequest {
+  return {
+    method: 'POST',
+    url: `${trimBase(apiBase)}/otp`,
+    headers: [
+      ['Accept', 'application/json'],
+      ['Content-Type', 'application/json'],
+    ],
+    body: { kind: 'text', text: JSON.stringify({ challenge_token: challengeToken }) },
+    timeoutMs: PAGE_REQUEST_TIMEOUT_MS,
+    maxBodyChars: PAGE_RESPONSE_MAX_CHARS,
+  };
+}
+
+/** `POST <apiBase>/otp/retry` without a body; the SDK sends `Content-Type` on every POST, body or not. */
+export function otpRetryRequest(apiBase: string): PageRequest {
+  return {
+    method: 'POST',
+    url: `${trimBase(apiBase)}/otp/retry`,
+    headers: [
+      ['Accept', 'application/json'],
+      ['Content-Type', 'application/json'],
+    ],
+    body: null,
+    timeoutMs: PAGE_REQUEST_TIMEOUT_MS,
+    maxBodyChars: PAGE_RESPONSE_MAX_CHARS,
+  };
+}
+
+/** A captured request rebuilt for the page, and the headers left out with why. */
+export interface VerbatimRequest {
+  request: PageRequest;
+  /** Headers not re-sent: the browser sets them (Cookie, Origin, Host…), or fetch would refuse them. */
+  skippedHeaders: { name: string; reason: string }[];
+}
+
+/**
+ * The captured request as the page can re-send it: same method, URL, body, and every header a page may set.
+ * Cookies are not copied: the page's own cookies go with the request (`credentials: 'include'`), which is what
+ * a replay by a script on the page would send.
+ */
+export function verbatimRequest(exchange: HttpExchange): VerbatimRequest {
+  const headers: [string, string][] = [];
+  const skippedHeaders: { name: string; reason: string }[] = [];
+  for (const header of exchange.requestHeaders) {
+    const name = header?.name;
+    const value = header?.value;
+    if (typeof name !== 'string' || typeof value !== 'string') continue;
+    const reason = headerSkipReason(name, value);
+    if (reason === undefined) headers.push([name, value]);
+    else skippedHeaders.push({ name, reason });
+  }
+  const body = exchange.requestBody;
+  return {
+    request: {
+      method: exchange.method,
+      url: exchange.url,
+      headers,
+      body:
+        body.kind === 'text'
+          ? { kind: 'text', text: body.text }
+          : body.kind === 'base64'
+            ? { kind: 'base64', base64: body.base64 }
+            : null,
+      timeoutMs: PAGE_REQUEST_TIMEOUT_MS,
+      maxBodyChars: PAGE_RESPONSE_MAX_CHARS,
+    },
+    skippedHeaders,
+  };
+}
+
+function headerSkipReason(name: string, value: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (name.startsWith(':')) return 'an HTTP/2 pseudo-header, set by the browser';
+  if (!HEADER_NAME.test(name)) return 'not a valid header name';
+  if (FORBIDDEN_HEADERS.has(lower)) {
+    return lower === 'cookie'
+      ? "the browser sends the page's own cookies"
+      : 'set by the browser, not by pages';
+  }
+  if (lower.startsWith('sec-') || lower.startsWith('proxy-')) return 'set by the browser, not by pages';
+  if (METHOD_OVERRIDE_HEADERS.has(lower) && /\b(?:CONNECT|TRACE|TRACK)\b/i.test(value)) {
+    return 'overrides the method with one fetch forbids';
+  }
+  // fetch only takes ByteString values (no character above U+00FF).
+  for (let i = 0; i < value.length; i += 1)
+    if (value.charCodeAt(i) > 0xff) return 'a value fetch cannot send';
+  return undefined;
+}
+
+/**
+ * The exchange to record for a request the page sent on the inspector's behalf: initiator `inspector`, source
+ * `inspector`. `id` is a placeholder: the service worker assigns the log's own.
+ */
+export function exchangeFromPage(
+  request: PageRequest,
+  response: PageResponse,
+  id = 'inspector',
+): HttpExchange {
+  const requestHeaders: Header[] = request.headers.map(([name, value]) => ({ name, value }));
+  const requestMime = getHeader(requestHeaders, 'content-type');
+  const requestBody: Body =
+    request.body === null
+      ? { kind: 'absent' }
+      : request.body.kind === 'text'
+        ? withMime({ kind: 'text', text: request.body.text }, requestMime)
+        : withMime({ kind: 'base64', base64: request.body.base64 }, requestMime);
+
+  const exchange: HttpExchange = {
+    id,
+    method: request.method,
+    url: request.url,
+    requestHeaders,
+    requestBody,
+    status: 0,
+    responseHeaders: [],
+    responseBody: { kind: 'absent' },
+    startedAt: response.startedAt,
+    endedAt: response.endedAt,
+    sources: ['inspector'],
+    initiator: 'inspector',
+  };
+  if (!response.ok) {
+    exchange.error = response.error.slice(0, 4096);
+    return exchange;
+  }
+  exchange.status = response.status;
+  exchange.statusText = response.statusText.slice(0, 4096);
+  exchange.responseHeaders = response.headers.map(([name, value]) => ({ name, value }));
+  const responseBody = withMime(
+    { kind: 'text', text: response.body },
+    getHeader(exchange.responseHeaders, 'content-type'),
+  );
+  if (response.bodyTruncated && responseBody.kind === 'text') responseBody.truncated = true;
+  exchange.responseBody = responseBody;
+  return exchange;
+}
+
+function withMime(body: Body, mimeType: string | undefined): Body {
+  return mimeType === undefined || body.kind === 'absent' ? body : { ...body, mimeType };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Verdicts
+
+/** The provider error code of a response: `code` (Session API) or `error` (OAuth style) in the body, or the
+ * `error` parameter of `WWW-Authenticate`. */
+export function responseErrorCode(exchange: HttpExchange): string | undefined {
+  const body = bodyJsonObject(exchange.responseBody);
+  for (const field of ['code', 'error']) {
+    const value = body?.[field];
+    if (typeof value === 'string' && value !== '' && value.length <= 100) return value;
+  }
+  for (const challenge of getHeaderValues(exchange.responseHeaders, 'www-authenticate')) {
+    const match = /\berror\s*=\s*"?([A-Za-z0-9_.-]+)"?/.exec(challenge ?? '');
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}
+
+function responseMessage(exchange: HttpExchange): string | undefined {
+  const message = bodyJsonObject(exchange.responseBody)?.['message'];
+  return typeof message === 'string' && message.trim() !== '' ? message.trim().slice(0, 200) : undefined;
+}
+
+function noResponse(exchange: HttpExchange): Verdict {
+  const error = exchange.error ?? 'no response';
+  return {
+    tone: 'bad',
+    verdict:
+      `No response (${error}). Usually CORS (the server does not allow the page's origin, or a header the ` +
+      'request carries), a network error, a timeout or a blocking extension. The request may still have reached ' +
+      'the server: look for it in the log, where the network capture shows what the page could not.',
+  };
+}
+
+function refused(exchange: HttpExchange, code: string | undefined): string {
+  const message = responseMessage(exchange);
+  return `${exchange.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
+}
+
+/** Plain words for codes an OTP send or retry gets. */
+const OTP_ERROR_HINTS: Readonly<Record<string, string>> = {
+  expired_challenge_token: 'the challenge expired; start a new step-up',
+  invalid_challenge_token: 'the server does not accept this challenge token (advanced, revoked or forged)',
+  missing_challenge_token: 'the request carried no challenge token',
+  rate_limited: 'too many sends; wait before sending again',
+  not_found: 'the server has no pending OTP for this challenge (no cookie from an earlier send?)',
+  bad_request: 'the server rejected the request body',
+  unauthorized: 'the server did not recognise the caller (cookies missing?)',
+  forbidden: 'the server refused it for this caller',
+};
+
+/** Reads the answer to `POST /otp` sent from the panel. */
+export function otpSendVerdict(exchange: HttpExchange): Verdict {
+  if (exchange.status === 0) return noResponse(exchange);
+  if (exchange.status >= 200 && exchange.status < 300) {
+    return {
+      tone: 'good',
+      verdict: `The server accepted the send (${exchange.status}): a new code should arrive for this challenge.`,
+    };
+  }
+  const code = responseErrorCode(exchange);
+  const hint = code === undefined ? undefined : OTP_ERROR_HINTS[code];
+  return {
+    tone: 'bad',
+    verdict: `The server refused the send (${refused(exchange, code)})${hint ? `: ${hint}` : ''}.`,
+  };
+}
+
+/** Reads the answer to `POST /otp/retry` sent from the panel. */
+export function otpRetryVerdict(exchange: HttpExchange): Verdict {
+  if (exchange.status === 0) return noResponse(exchange);
+  if (exchange.status >= 200 && exchange.status < 300) {
+    return {
+      tone: 'good',
+      verdict: `The server accepted the retry (${exchange.status}): the pending code should be sent again.`,
+    };
+  }
+  const code = responseErrorCode(exchange);
+  const hint = code === undefined ? undefined : OTP_ERROR_HINTS[code];
+  return {
+    tone: 'bad',
+    verdict: `The server refused the retry (${refused(exchange, code)})${hint ? `: ${hint}` : ''}.`,
+  };
+}
+
+/**
+ * Error codes that mean "this request was already used": refusing a replay with one of them is replay
+ * protection working. DPoP (RFC 9449 §11.1: jti, nonce), Prelude's single-use tokens and challenge advance,
+ * OAuth's refresh-token reuse.
+ */
+const REPLAY_REFUSAL_CODES: ReadonlySet<string> = new Set([
+  'invalid_dpop_proof',
+  'use_dpop_nonce',
+  'dpop_key_mismatch',
+  'token_reused',
+  'invalid_challenge_token',
+  'expired_challenge_token',
+  'token_mismatch',
+  'step_not_found',
+  'invalid_verification_token',
+  'invalid_grant',
+  'invalid_token',
+]);
+
+function isReplayRefusal(code: string): boolean {
+  // A missing proof is not a replay defence: the proof did not arrive at all.
+  if (code === 'missing_dpop_proof') return false;
+  return REPLAY_REFUSAL_CODES.has(code) || /dpop|jti|nonce|replay|reuse/i.test(code);
+}
+
+/**
+ * Reads the answer to a verbatim replay of `original`. The replay is a replay-protection test, so a refusal
+ * naming a replay defence is the good outcome and an acceptance is the warning.
+ */
+export function replayVerdict(original: HttpExchange, replay: HttpExchange): Verdict {
+  if (replay.status === 0) return noResponse(replay);
+  const hadProof = getHeader(original.requestHeaders, 'dpop') !== undefined;
+  const code = responseErrorCode(replay);
+  if (replay.status >= 200 && replay.status < 300) {
+    return {
+      tone: 'warning',
+      verdict:
+        `Server accepted a replayed request (${replay.status}): ` +
+        (hadProof
+          ? 'the same DPoP proof was accepted twice, so anyone who captures a request can send it again ' +
+            'within the proof lifetime. RFC 9449 §11.1 asks servers to reject a jti they have seen.'
+          : 'the request carries no DPoP proof or other one-time value, so nothing stops a captured copy from ' +
+            'being sent again. That is expected for reads, not for state-changing calls.'),
+    };
+  }
+  if (replay.status >= 400 && replay.status < 500 && code !== undefined && isReplayRefusal(code)) {
+    return { tone: 'good', verdict: `Server refused the replay (${code}): replay protection works.` };
+  }
+  if (code === 'missing_dpop_proof' && hadProof) {
+    return {
+      tone: 'neutral',
+      verdict:
+        'Server answered missing_dpop_proof although the replay carried the captured DPoP header: something ' +
+        'between the page and the server (a proxy, a fetch wrapper) dropped it, so the test says nothing.',
+    };
+  }
+  if (replay.status >= 400 && replay.status < 500) {
+    return {
+      tone: 'neutral',
+      verdict:
+        `Server refused the replay (${refused(replay, code)}), but not with a replay-protection error: it may ` +
+        'have refused it for another reason (expired token, missing cookie, validation), so this does not show ' +
+        'whether replays are detected.',
+    };
+  }
+  if (replay.status >= 500) {
+    return {
+      tone: 'bad',
+      verdict: `Server error on the replay (${refused(replay, code)}): a server should refuse a replay cleanly with a 4xx.`,
+    };
+  }
+  return {
+    tone: 'neutral',
+    verdict: `The replay got ${replay.status} ${replay.statusText ?? ''}`.trim() + '.',
+  };
+}
