@@ -1,9 +1,22 @@
+/**
+ * The Step-Up panel: one store, fed by the tab's capture log (storage-backed, see log-source.ts) and by one
+ * analyser running here in the panel; the views render from the store. Inside DevTools the inspected tab
+ * comes from chrome.devtools; opened as a tab (tests, a detached window) from `?tabId=`.
+ */
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import type { HttpExchange } from '../core/http/exchange.ts';
-import type { TabLogState } from '../shared/messages.ts';
-import { isDevtoolsContext, inspectedTabId } from '../platform/devtools.ts';
+import { analyse, createAnalyzer } from '../core/model/analyzer.ts';
+import { PROTOCOL_VERSION } from '../shared/messages.ts';
+import { inspectedTabId, isDevtoolsContext } from '../platform/devtools.ts';
+import { ServicesContext, StoreContext } from './hooks.ts';
+import { importFile } from './import-flow.ts';
+import { createLiveServices } from './live-services.ts';
 import { followLog, loadLog } from './log-source.ts';
+import { connectAnalysis } from './store/analysis.ts';
+import { connectLog } from './store/connect-log.ts';
+import { createPanelStore } from './store/panel-store.ts';
+import type { ThemeName } from './store/types.ts';
+import { App } from './views/App.tsx';
+import './styles.css';
 
 function resolveTabId(): number | null {
   if (isDevtoolsContext()) return inspectedTabId();
@@ -11,46 +24,59 @@ function resolveTabId(): number | null {
   return fromQuery !== null && /^\d+$/.test(fromQuery) ? Number(fromQuery) : null;
 }
 
-function App({ tabId }: { tabId: number }) {
-  const [exchanges, setExchanges] = useState<HttpExchange[]>([]);
-  const [state, setState] = useState<TabLogState | undefined>();
-  useEffect(() => {
-    const stop = followLog(tabId, (event) => {
-      if (event.type === 'logCleared') setExchanges([]);
-      else if (event.type === 'tabStateChanged') setState(event.state);
-      else
-        setExchanges((list) => {
-          const at = list.findIndex((x) => x.id === event.exchange.id);
-          if (at === -1) return [...list, event.exchange];
-          const next = list.slice();
-          next[at] = event.exchange;
-          return next;
-        });
-    });
-    void loadLog(tabId).then((snapshot) => {
-      setState(snapshot.state);
-      setExchanges(snapshot.exchanges);
-    });
-    return stop;
-  }, [tabId]);
-  return (
-    <main>
-      <p data-testid="capture-count">
-        {exchanges.length} exchanges
-        {state ? ` · ${state.dropped} dropped · ${state.truncated} truncated` : ''}
-      </p>
-      <ol data-testid="exchange-list">
-        {exchanges.map((x) => (
-          <li key={x.id}>
-            {x.method} {x.url} → {x.status}
-          </li>
-        ))}
-      </ol>
-    </main>
-  );
+/**
+ * `?theme=dark|light` wins; otherwise the colour scheme the browser reports. DevTools' own theme setting
+ * (chrome.devtools.panels.themeName) would be better inside DevTools, but src/platform does not expose it yet.
+ */
+function themeQuery(): ThemeName | null {
+  const value = new URLSearchParams(location.search).get('theme');
+  return value === 'dark' || value === 'light' ? value : null;
 }
 
 const tabId = resolveTabId();
-const root = document.getElementById('app') as HTMLElement;
-if (tabId === null) render(<p>Open this panel from DevTools, or pass ?tabId= to inspect a tab.</p>, root);
-else render(<App tabId={tabId} />, root);
+const darkQuery = window.matchMedia?.('(prefers-color-scheme: dark)');
+const store = createPanelStore({
+  tabId,
+  theme: themeQuery() ?? (darkQuery?.matches ? 'dark' : 'light'),
+});
+darkQuery?.addEventListener('change', (e) => {
+  if (!themeQuery()) store.dispatch({ type: 'themeChanged', theme: e.matches ? 'dark' : 'light' });
+});
+
+const services = createLiveServices();
+
+if (tabId !== null) {
+  connectLog(store, tabId, { loadLog, followLog });
+  connectAnalysis(store, { createAnalyzer: () => createAnalyzer({ now: () => Date.now() }) });
+  void services.inspectedOrigin(tabId).then(async (origin) => {
+    store.dispatch({ type: 'hookChanged', hook: { origin } });
+    if (!origin) return;
+    const reply = await services
+      .sendToBackground({ v: PROTOCOL_VERSION, type: 'getHookOrigins' })
+      .catch(() => null);
+    if (reply?.ok)
+      store.dispatch({ type: 'hookChanged', hook: { enabled: (reply.hookOrigins ?? []).includes(origin) } });
+  });
+} else {
+  store.dispatch({ type: 'logLoaded', snapshot: { state: undefined, exchanges: [] } });
+  store.dispatch({
+    type: 'noticeShown',
+    notice: {
+      tone: 'info',
+      text: 'No inspected tab: open this panel from DevTools, or pass ?tabId=. Import still works.',
+    },
+  });
+}
+
+const onImportFile = (file: File) => {
+  void importFile(file, { store, services, analyse: (exchanges) => analyse(exchanges) });
+};
+
+render(
+  <StoreContext.Provider value={store}>
+    <ServicesContext.Provider value={services}>
+      <App onImportFile={onImportFile} />
+    </ServicesContext.Provider>
+  </StoreContext.Provider>,
+  document.getElementById('app') as HTMLElement,
+);

@@ -223,8 +223,11 @@ test.describe('capture', () => {
       expect(stepUpRequest?.sources).toEqual(expect.arrayContaining(['webrequest', 'page-hook']));
 
       const { panel } = await openDevToolsPanel(context, demoPage, { extensionId });
-      // The panel reads the same log: every session-API request is listed once opened.
-      await expect(panel.locator('body')).toContainText('/stepup/request');
+      // The panel reads the same log: everything captured before it opened is counted and drawn.
+      await expect(panel.getByTestId('count-exchanges')).toHaveText(`${log.exchanges.length} captured`);
+      await expect(panel.getByTestId('challenge-lane').filter({ hasText: 'transfer:write' })).toContainText(
+        'completed',
+      );
       // Opening DevTools must not duplicate what was captured before.
       const after = await readLog(probe, tabId);
       expect(after.exchanges.length).toBe(log.exchanges.length);

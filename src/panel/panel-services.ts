@@ -1,0 +1,67 @@
+/**
+ * Everything the views call that leaves the panel: the background worker, the inspected page, permission
+ * prompts, downloads. Views receive it through context (`hooks.ts`), so component tests run in happy-dom with
+ * fakes, and only `live-services.ts` imports the platform layer.
+ *
+ * The shapes are those of the panel services in `src/panel/services/*`, `src/core/export/export.ts` and
+ * `src/core/actions/rules.ts`.
+ */
+import type { HttpExchange } from '../core/http/exchange.ts';
+import type { ExportedFile, ExportOptions, ImportOptions, ImportResult } from '../core/export/export.ts';
+import type { Challenge, SessionModel } from '../core/model/types.ts';
+import type { BackgroundReply, ToBackground } from '../shared/messages.ts';
+import type { SdkStateResult } from '../core/actions/sdk-state.ts';
+import type { ActionResult } from './services/actions.ts';
+import type { FetchJwksVerifyResult } from './services/jwks.ts';
+
+export type {
+  ActionResult,
+  ExportedFile,
+  ExportOptions,
+  FetchJwksVerifyResult,
+  ImportOptions,
+  ImportResult,
+  SdkStateResult,
+};
+
+/** Whether an action can run; when not, the reason the button shows. */
+export type Availability = { enabled: true } | { enabled: false; reason: string };
+
+/** The decisions of `src/core/actions/rules.ts`, injected so component tests can pin them. */
+export interface ActionRules {
+  canReplayOtp(challenge: Challenge, model: SessionModel, now: number): Availability;
+  canRetryOtp(challenge: Challenge, model: SessionModel, now: number): Availability;
+  canReplayVerbatim(exchange: HttpExchange): Availability;
+}
+
+export interface PanelServices {
+  rules: ActionRules;
+  sendToBackground(message: ToBackground): Promise<BackgroundReply>;
+  /** The inspected page's origin, or null (chrome:// pages, about:blank, no access). */
+  inspectedOrigin(tabId: number): Promise<string | null>;
+  /** Asks for host access to `origin`: call it first thing in a click handler (user gesture). */
+  requestOrigin(origin: string): Promise<boolean>;
+  replayOtp(tabId: number, input: { apiBase: string; challengeToken: string }): Promise<ActionResult>;
+  retryOtp(tabId: number, input: { apiBase: string }): Promise<ActionResult>;
+  replayVerbatim(tabId: number, exchange: HttpExchange): Promise<ActionResult>;
+  readSdkState(tabId: number): Promise<SdkStateResult>;
+  fetchJwksAndVerify(token: string, apiBase: string): Promise<FetchJwksVerifyResult>;
+  exportLog(exchanges: readonly HttpExchange[], options: ExportOptions): ExportedFile | Promise<ExportedFile>;
+  importLog(text: string, options: ImportOptions): Promise<ImportResult>;
+  /** Saves a file through the browser's download. */
+  download(file: ExportedFile): void;
+  now(): number;
+}
+
+/** Offers a text file for download from an extension page. */
+export function downloadText(file: ExportedFile): void {
+  const url = URL.createObjectURL(new Blob([file.text], { type: file.mimeType }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.filename;
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,225 @@
+/**
+ * The panel: toolbar, view tabs, the active view and (when something is selected) the detail pane beside it.
+ * Global keys: `/` focuses the exchange search, Esc closes the detail pane or clears the search.
+ */
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useDispatch, usePanelStore, useStore } from '../hooks.ts';
+import { selectActiveSession, selectAllRows, selectFindingCounts } from '../store/selectors.ts';
+import type { ViewId } from '../store/types.ts';
+import { EmptyState } from './EmptyState.tsx';
+import { ExchangeDetail } from './ExchangeDetail.tsx';
+import { ExchangesTable } from './ExchangesTable.tsx';
+import { FindingsView } from './FindingsView.tsx';
+import { DropOverlay, ImportDialog } from './ImportDialog.tsx';
+import { SdkStateView } from './SdkStateView.tsx';
+import { Timeline } from './Timeline.tsx';
+import { SessionSwitcher, StatusBar, Toolbar } from './Toolbar.tsx';
+
+export interface AppProps {
+  /** Opens a file as an imported session (file picker or drop). */
+  onImportFile: (file: File) => void;
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  const tag = target.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
+}
+
+export function App({ onImportFile }: AppProps) {
+  const store = usePanelStore();
+  const dispatch = useDispatch();
+  const view = useStore((s) => s.view);
+  const detailOpen = useStore((s) => s.detailOpen && s.selection.exchangeId !== null);
+  const theme = useStore((s) => s.theme);
+  const searchRef = useRef<HTMLInputElement | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const dragDepth = useRef(0);
+
+  useEffect(() => {
+    document.documentElement.dataset['theme'] = theme;
+  }, [theme]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === '/' && !isTyping(event.target) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        if (store.getState().view !== 'exchanges') dispatch({ type: 'viewChanged', view: 'exchanges' });
+        // The search box exists once the exchanges view has rendered.
+        setTimeout(() => searchRef.current?.focus(), 0);
+      } else if (event.key === 'Escape') {
+        const state = store.getState();
+        if (state.importProgress) return;
+        const consumed = state.detailOpen
+          ? (dispatch({ type: 'detailClosed' }), true)
+          : state.filter.text && !isTyping(event.target)
+            ? (dispatch({ type: 'filterChanged', text: '' }), true)
+            : false;
+        // An Esc the panel used must not also reach DevTools, whose script in extension panels forwards it
+        // (DevTools would toggle its console drawer). Unused, it goes through as usual.
+        if (consumed) {
+          event.stopPropagation();
+          event.preventDefault();
+        }
+      }
+    };
+    // Capture phase on window: runs before DevTools' forwarding listener on the document.
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [store, dispatch]);
+
+  const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+  return (
+    <div
+      class={`app ${detailOpen ? 'with-detail' : ''}`}
+      onDragEnter={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        dragDepth.current += 1;
+        setDragging(true);
+      }}
+      onDragOver={(e) => {
+        if (!hasFiles(e)) return;
+        e.preventDefault();
+        if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+      }}
+      onDragLeave={() => {
+        dragDepth.current = Math.max(0, dragDepth.current - 1);
+        if (dragDepth.current === 0) setDragging(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        dragDepth.current = 0;
+        setDragging(false);
+        const file = e.dataTransfer?.files?.[0];
+        if (file) onImportFile(file);
+      }}
+      data-testid="panel-app"
+    >
+      <Toolbar onImport={() => fileInput.current?.click()} />
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".har,.json,application/json"
+        class="hidden"
+        onChange={(e) => {
+          const input = e.currentTarget as HTMLInputElement;
+          const file = input.files?.[0];
+          if (file) onImportFile(file);
+          input.value = '';
+        }}
+        data-testid="import-file"
+      />
+      <ViewTabs />
+      <Notice />
+      <div class="main">
+        <div class="view" data-view={view}>
+          {view === 'timeline' ? <Timeline /> : null}
+          {view === 'exchanges' ? <ExchangesOrEmpty searchRef={searchRef} /> : null}
+          {view === 'findings' ? <FindingsView /> : null}
+          {view === 'sdk' ? <SdkStateView /> : null}
+        </div>
+        {detailOpen ? <ExchangeDetail /> : null}
+      </div>
+      <StatusBar />
+      <ImportDialog />
+      <DropOverlay visible={dragging} />
+    </div>
+  );
+}
+
+function ExchangesOrEmpty({ searchRef }: { searchRef: { current: HTMLInputElement | null } }) {
+  const count = useStore((s) => selectAllRows(s).length);
+  if (count === 0) return <EmptyState />;
+  return <ExchangesTable searchRef={searchRef} />;
+}
+
+function ViewTabs() {
+  const view = useStore((s) => s.view);
+  const dispatch = useDispatch();
+  const session = useStore(selectActiveSession);
+  const findings = useStore(selectFindingCounts);
+  const challenges = session.model?.challenges.length ?? 0;
+  const tabs: { id: ViewId; label: string; extra?: ComponentChildren }[] = [
+    {
+      id: 'timeline',
+      label: 'Timeline',
+      extra: challenges ? <span class="tab-count">{challenges}</span> : null,
+    },
+    { id: 'exchanges', label: 'Exchanges', extra: <span class="tab-count">{session.exchanges.length}</span> },
+    {
+      id: 'findings',
+      label: 'Findings',
+      extra: (
+        <>
+          {findings.error ? (
+            <span class="tab-count sev-error" title="errors">
+              {findings.error}
+            </span>
+          ) : null}
+          {findings.warning ? (
+            <span class="tab-count sev-warning" title="warnings">
+              {findings.warning}
+            </span>
+          ) : null}
+          {findings.info ? (
+            <span class="tab-count sev-info" title="info">
+              {findings.info}
+            </span>
+          ) : null}
+        </>
+      ),
+    },
+    { id: 'sdk', label: 'SDK state' },
+  ];
+  return (
+    <nav class="tabs" role="tablist" aria-label="Views">
+      {tabs.map((tab) => (
+        <button
+          key={tab.id}
+          type="button"
+          role="tab"
+          aria-selected={view === tab.id}
+          class={`tab ${view === tab.id ? 'active' : ''}`}
+          onClick={() => dispatch({ type: 'viewChanged', view: tab.id })}
+          data-testid={`tab-${tab.id}`}
+        >
+          {tab.label}
+          {tab.extra}
+        </button>
+      ))}
+      <span class="spacer" />
+      <SessionSwitcher />
+    </nav>
+  );
+}
+
+function Notice() {
+  const notice = useStore((s) => s.notice);
+  const dispatch = useDispatch();
+  useEffect(() => {
+    if (!notice || notice.tone === 'error') return undefined;
+    const id = setTimeout(() => dispatch({ type: 'noticeShown', notice: null }), 8000);
+    return () => clearTimeout(id);
+  }, [notice, dispatch]);
+  if (!notice) return null;
+  return (
+    <div
+      class={`notice notice-${notice.tone}`}
+      role={notice.tone === 'error' ? 'alert' : 'status'}
+      data-testid="notice"
+    >
+      <span>{notice.text}</span>
+      <button
+        type="button"
+        class="icon-btn"
+        aria-label="Dismiss"
+        onClick={() => dispatch({ type: 'noticeShown', notice: null })}
+      >
+        ✕
+      </button>
+    </div>
+  );
+}

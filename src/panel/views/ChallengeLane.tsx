@@ -1,0 +1,315 @@
+/**
+ * One lane of the timeline: a challenge (scope, status, steps, countdowns, OTP actions) or a session's access
+ * tokens (versions with their scope chips and diff), above a track of marks placed by `timeline-layout.ts`.
+ */
+import type { Challenge, SessionModel } from '../../core/model/types.ts';
+import { apiBaseOf } from '../../core/actions/rules.ts';
+import { formatDuration } from '../../core/tokens/time.ts';
+import { useDispatch, useServices, useStore } from '../hooks.ts';
+import { challengeDeadlines, grantOf, latestAccessToken } from '../store/lane-facts.ts';
+import { selectCanAct } from '../store/selectors.ts';
+import type { TimeScale, TimelineLane, TimelineMark } from '../store/timeline-layout.ts';
+import { ActionButton, Badge, Countdown, ExpiryBadge, ScopeChips } from './common.tsx';
+import { TONE_CLASS } from './ExchangeDetail.tsx';
+
+export const MARK_ROW_PX = 22;
+const TRACK_PAD_PX = 4;
+
+export interface LaneProps {
+  lane: TimelineLane;
+  model: SessionModel;
+  scale: TimeScale;
+  now: number;
+  cursor: string | null;
+  onOpen: (mark: TimelineMark) => void;
+}
+
+const STATUS_TONE: Record<Challenge['status'], string> = {
+  pending: 'info',
+  completed: 'ok',
+  blocked: 'error',
+  expired: 'warn',
+  failed: 'error',
+};
+
+export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneProps) {
+  const challenge = lane.challenge as Challenge;
+  const grant = grantOf(challenge, model);
+  const deadlines = challengeDeadlines(challenge, model);
+  return (
+    <section
+      class={`lane lane-challenge lane-${challenge.status}`}
+      data-testid="challenge-lane"
+      data-challenge-id={challenge.challengeId ?? ''}
+      data-scope={challenge.scope ?? ''}
+      data-status={challenge.status}
+      aria-label={`Challenge ${challenge.scope ?? ''} ${challenge.status}`}
+    >
+      <header class="lane-head">
+        <span class="lane-title" title={`challenge ${challenge.challengeId ?? '(no id)'} · ${challenge.key}`}>
+          {challenge.scope ?? '(no scope)'}
+        </span>
+        <Badge tone={STATUS_TONE[challenge.status]} title={challenge.statusReason}>
+          {challenge.status}
+        </Badge>
+        {challenge.grantMode ? (
+          <span class="muted" title="grant_mode">
+            {challenge.grantMode}
+          </span>
+        ) : null}
+        <StepPills challenge={challenge} />
+        {grant ? (
+          <span class={`grant grant-${grant.state}`} data-testid="grant-state" title={grantTitle(grant)}>
+            grant {grant.state}
+          </span>
+        ) : null}
+        {deadlines.map((d) => (
+          <Countdown key={d.label} label={d.label} at={d.at} now={now} source={d.source} />
+        ))}
+        <span class="muted lane-id" title={challenge.key}>
+          {challenge.challengeId ?? ''}
+        </span>
+        <HiddenNote lane={lane} />
+        <span class="spacer" />
+        {/* Shown while a code could matter: enabled for a pending OTP step, disabled with the reason otherwise. */}
+        {challenge.status === 'pending' || challenge.status === 'expired' ? (
+          <OtpActions challenge={challenge} model={model} now={now} />
+        ) : null}
+      </header>
+      <Track lane={lane} scale={scale} cursor={cursor} onOpen={onOpen} />
+    </section>
+  );
+}
+
+function grantTitle(grant: NonNullable<ReturnType<typeof grantOf>>): string {
+  const parts = [`${grant.scope} (${grant.mode ?? 'mode unknown'})`];
+  if (grant.consumption) parts.push(`consumed: ${grant.consumption}`);
+  if (grant.expiresAt !== null) parts.push(`expires ${new Date(grant.expiresAt).toISOString()}`);
+  if (grant.reuseAttempts.length) parts.push(`${grant.reuseAttempts.length} later use(s) refused`);
+  return parts.join(' · ');
+}
+
+function StepPills({ challenge }: { challenge: Challenge }) {
+  if (challenge.steps.length === 0) return null;
+  return (
+    <ol class="steps-pills" aria-label="Steps" data-testid="step-pills">
+      {challenge.steps.map((step) => {
+        const state = step.done ? 'done' : step.key === challenge.currentStep ? 'current' : 'pending';
+        return (
+          <li
+            key={step.key}
+            class={`pill pill-${state}`}
+            data-step={step.key}
+            data-state={state}
+            title={`${step.key}: ${state}${step.expirationDuration !== undefined ? ` · ${formatDuration(step.expirationDuration * 1000)} allowed` : ''}`}
+          >
+            <span class="pill-icon">{state === 'done' ? '✓' : state === 'current' ? '●' : '○'}</span>
+            {step.key}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function OtpActions({ challenge, model, now }: { challenge: Challenge; model: SessionModel; now: number }) {
+  const services = useServices();
+  const dispatch = useDispatch();
+  const canAct = useStore(selectCanAct);
+  const tabId = useStore((s) => s.tabId);
+  const id = challenge.challengeId ?? challenge.key;
+  const action = useStore((s) => s.otpActions[id]);
+  const busy = action?.busy ?? null;
+  const result = action?.last ?? null;
+  const apiBase = apiBaseOf(challenge, model);
+  const token = challenge.tokens.at(-1)?.raw;
+  const noBase = { enabled: false as const, reason: 'No Session API base is known for this challenge.' };
+  const replayRule = !canAct.enabled
+    ? canAct
+    : apiBase
+      ? services.rules.canReplayOtp(challenge, model, now)
+      : noBase;
+  const retryRule = !canAct.enabled
+    ? canAct
+    : apiBase
+      ? services.rules.canRetryOtp(challenge, model, now)
+      : noBase;
+  // Both disabled for the same cause: say it once.
+  const shared =
+    !replayRule.enabled && !retryRule.enabled && replayRule.reason === retryRule.reason
+      ? replayRule.reason
+      : null;
+  const run = (kind: 'replay' | 'retry') => {
+    if (tabId === null || !apiBase) return;
+    const what = kind === 'replay' ? 'Replay OTP' : 'Retry OTP';
+    dispatch({ type: 'otpActionStarted', challengeId: id, action: kind });
+    const call =
+      kind === 'replay'
+        ? services.replayOtp(tabId, { apiBase, challengeToken: token ?? '' })
+        : services.retryOtp(tabId, { apiBase });
+    call.then(
+      (r) => dispatch({ type: 'otpActionFinished', challengeId: id, what, result: r }),
+      (error: unknown) =>
+        dispatch({
+          type: 'otpActionFinished',
+          challengeId: id,
+          what,
+          result: { ok: false, reason: String(error) },
+        }),
+    );
+  };
+  return (
+    <>
+      <span class="lane-actions">
+        <ActionButton
+          label="Replay OTP"
+          title="POST /otp again with this challenge token, from the page: a new code is sent"
+          availability={replayRule}
+          busy={busy === 'replay'}
+          onClick={() => run('replay')}
+          testId="replay-otp"
+          showReason={shared === null}
+        />
+        <ActionButton
+          label="Retry OTP"
+          title="POST /otp/retry from the page (the server finds the pending OTP by cookie)"
+          availability={retryRule}
+          busy={busy === 'retry'}
+          onClick={() => run('retry')}
+          testId="retry-otp"
+          showReason={shared === null}
+        />
+        {shared !== null ? (
+          <span class="action-reason" id="otp-actions-reason" data-testid="otp-actions-reason">
+            {shared}
+          </span>
+        ) : null}
+      </span>
+      {result ? (
+        <span
+          class={`action-result verdict verdict-${result.result.ok ? TONE_CLASS[result.result.tone] : 'error'}`}
+          data-testid="otp-action-result"
+          data-tone={result.result.ok ? result.result.tone : 'failed'}
+          role="status"
+        >
+          {result.result.ok
+            ? `${result.what} → ${result.result.exchange.status || 'no response'}: ${result.result.verdict}`
+            : `${result.what} not sent: ${result.result.reason}`}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+/** Says how many marks a crowded lane leaves out, and where to find them. */
+function HiddenNote({ lane }: { lane: TimelineLane }) {
+  if (lane.hidden === 0) return null;
+  return (
+    <span
+      class="badge badge-warn"
+      data-testid="hidden-marks"
+      title="Too many events to draw at this width: the Exchanges view lists every one"
+    >
+      +{lane.hidden} marks not drawn
+    </span>
+  );
+}
+
+export function AccessLane({ lane, model, scale, now, cursor, onOpen }: LaneProps) {
+  const latest = latestAccessToken(model, lane.accessLane ?? '');
+  return (
+    <section class="lane lane-access" data-testid="access-lane" data-lane={lane.accessLane}>
+      <header class="lane-head">
+        <span class="lane-title">Access tokens</span>
+        <span class="muted" title="sid (or sub) the tokens belong to">
+          session {lane.accessLane}
+        </span>
+        <HiddenNote lane={lane} />
+        {latest ? (
+          <>
+            <span class="muted">latest</span>
+            <ScopeChips scopes={latest.scopes} />
+            <ExpiryBadge exp={latest.exp} now={now} />
+          </>
+        ) : null}
+      </header>
+      <Track lane={lane} scale={scale} cursor={cursor} onOpen={onOpen} />
+    </section>
+  );
+}
+
+function Track({
+  lane,
+  scale,
+  cursor,
+  onOpen,
+}: {
+  lane: TimelineLane;
+  scale: TimeScale;
+  cursor: string | null;
+  onOpen: (mark: TimelineMark) => void;
+}) {
+  return (
+    <div class="lane-track" style={{ height: `${lane.rows * MARK_ROW_PX + TRACK_PAD_PX * 2}px` }}>
+      {scale.ticks.map((tick) => (
+        <span key={tick.t} class="tick-line" style={{ left: `${tick.x}px` }} />
+      ))}
+      {scale.breaks.map((b) => (
+        <span key={b.from} class="break-band" style={{ left: `${b.x}px`, width: `${b.width}px` }} />
+      ))}
+      {lane.marks.map((mark) => (
+        <Mark key={mark.id} mark={mark} cursor={cursor === mark.id} onOpen={onOpen} />
+      ))}
+    </div>
+  );
+}
+
+function Mark({
+  mark,
+  cursor,
+  onOpen,
+}: {
+  mark: TimelineMark;
+  cursor: boolean;
+  onOpen: (mark: TimelineMark) => void;
+}) {
+  const version = mark.accessToken;
+  return (
+    <button
+      type="button"
+      id={`mark-${mark.id}`}
+      class={`mark tone-${mark.tone} ${cursor ? 'cursor' : ''} ${mark.byInspector ? 'by-inspector' : ''} ${mark.exchangeId ? '' : 'no-exchange'} ${mark.flip ? 'flip' : ''} ${mark.compact ? 'compact' : ''}`}
+      style={{ left: `${mark.left}px`, top: `${TRACK_PAD_PX + mark.row * MARK_ROW_PX}px` }}
+      title={`${mark.compact ? `${mark.label}\n` : ''}${mark.detail}\n${new Date(mark.time).toISOString()}${mark.byInspector ? '\nsent by the inspector' : ''}${mark.exchangeId ? '' : '\n(no exchange: noticed by the clock)'}`}
+      tabIndex={-1}
+      onClick={() => onOpen(mark)}
+      data-testid="timeline-mark"
+      data-kind={mark.kind}
+      data-mark={mark.id}
+    >
+      <span class="mark-glyph">{mark.glyph}</span>
+      {mark.compact ? null : version ? (
+        <span class="mark-label">
+          AT{version.id + 1} <span class="muted">{version.source.replace(/_/g, ' ')}</span>{' '}
+          {version.diff && version.diff.added.length + version.diff.removed.length === 0 ? (
+            <span class="muted">no scope change</span>
+          ) : version.diff ? (
+            <ScopeChips
+              scopes={version.diff.added}
+              diff={{ added: version.diff.added, removed: version.diff.removed, kept: [] }}
+            />
+          ) : (
+            <ScopeChips scopes={version.scopes} />
+          )}
+        </span>
+      ) : (
+        <span class="mark-label">{mark.label}</span>
+      )}
+      {mark.byInspector && !mark.compact ? (
+        <span class="mark-inspector" aria-label="sent by the inspector">
+          ⟲
+        </span>
+      ) : null}
+    </button>
+  );
+}

@@ -1,0 +1,190 @@
+/**
+ * The step-up story as a picture: one lane per challenge and one per session's access tokens, on a shared
+ * time axis. Arrow keys move a cursor between marks (left/right within a lane, up/down across lanes), Enter or
+ * a click opens the mark's exchange and token in the detail pane.
+ */
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { SessionModel } from '../../core/model/types.ts';
+import { useDispatch, useNow, useStore } from '../hooks.ts';
+import { modelDeadlines } from '../store/lane-facts.ts';
+import { selectActiveSession } from '../store/selectors.ts';
+import {
+  layoutTimeline,
+  neighbourMark,
+  type MarkDirection,
+  type TimelineLayout,
+  type TimelineMark,
+} from '../store/timeline-layout.ts';
+import { AccessLane, ChallengeLane } from './ChallengeLane.tsx';
+import { ClockTime } from './common.tsx';
+import { EmptyState } from './EmptyState.tsx';
+
+/** Width of the start time at the left of the axis. */
+const AXIS_START_PX = 130;
+
+/** Track width assumed before measuring (and in DOMs without layout). */
+const FALLBACK_WIDTH = 900;
+
+const KEY_DIRECTIONS: Record<string, MarkDirection> = {
+  ArrowLeft: 'left',
+  ArrowRight: 'right',
+  ArrowUp: 'up',
+  ArrowDown: 'down',
+  Home: 'home',
+  End: 'end',
+};
+
+export function Timeline() {
+  const session = useStore(selectActiveSession);
+  const model = session.model;
+  if (!model) {
+    return session.exchanges.length > 0 ? (
+      <p class="empty-inline">Analysing {session.exchanges.length} exchanges…</p>
+    ) : (
+      <EmptyState />
+    );
+  }
+  if (model.challenges.length === 0 && model.accessTokens.length === 0) return <EmptyState model={model} />;
+  return <TimelineBody model={model} />;
+}
+
+function TimelineBody({ model }: { model: SessionModel }) {
+  const dispatch = useDispatch();
+  const cursor = useStore((s) => s.selection.mark);
+  const container = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(FALLBACK_WIDTH);
+  useLayoutEffect(() => {
+    const el = container.current;
+    if (!el) return undefined;
+    const measure = () => setWidth(el.clientWidth > 0 ? el.clientWidth - 2 : FALLBACK_WIDTH);
+    measure();
+    if (typeof ResizeObserver === 'undefined') return undefined;
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const layout: TimelineLayout = useMemo(() => layoutTimeline(model, width), [model, width]);
+  const deadlines = useMemo(() => modelDeadlines(model), [model]);
+  const now = useNow(deadlines);
+
+  const open = (mark: TimelineMark) => {
+    if (mark.exchangeId === null) {
+      dispatch({ type: 'markFocused', mark: mark.id });
+      return;
+    }
+    dispatch({ type: 'exchangeSelected', id: mark.exchangeId, token: mark.token, mark: mark.id, open: true });
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const direction = KEY_DIRECTIONS[event.key];
+    if (direction) {
+      event.preventDefault();
+      const next = neighbourMark(layout.lanes, cursor, direction);
+      dispatch({ type: 'markFocused', mark: next });
+      if (next)
+        document.getElementById(`mark-${next}`)?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+      return;
+    }
+    if (event.key === 'Enter' && cursor) {
+      const mark = layout.lanes.flatMap((l) => l.marks).find((m) => m.id === cursor);
+      if (mark) {
+        event.preventDefault();
+        open(mark);
+      }
+    }
+  };
+
+  const challengeLanes = layout.lanes.filter((l) => l.kind === 'challenge');
+  return (
+    <div
+      class="timeline"
+      ref={container}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+      aria-label="Step-up timeline: arrow keys move between marks, Enter opens"
+      aria-activedescendant={cursor ? `mark-${cursor}` : undefined}
+      data-testid="timeline"
+    >
+      <div class="axis" style={{ width: `${width}px` }}>
+        <span class="axis-start" title="Time of the first mark">
+          <ClockTime ms={layout.scale.t0} /> UTC
+        </span>
+        {layout.scale.ticks.map((tick) =>
+          // The first ticks sit under the start time: leave them out rather than overlap it.
+          tick.label === '0' || tick.x < AXIS_START_PX ? null : (
+            <span
+              key={tick.t}
+              class="axis-tick"
+              style={{ left: `${tick.x}px` }}
+              title={new Date(tick.t).toISOString()}
+            >
+              {tick.label}
+            </span>
+          ),
+        )}
+        {layout.scale.breaks.map((b) => (
+          <span
+            key={b.from}
+            class="axis-break"
+            style={{ left: `${b.x}px`, width: `${b.width}px` }}
+            title={`${Math.round((b.to - b.from) / 1000)} s without events, squeezed`}
+          >
+            ⋯
+          </span>
+        ))}
+      </div>
+      {challengeLanes.length === 0 ? (
+        <p class="empty-inline lane-note">No step-up challenge in this session yet: only access tokens.</p>
+      ) : null}
+      {layout.lanes.map((lane) =>
+        lane.kind === 'challenge' ? (
+          <ChallengeLane
+            key={lane.id}
+            lane={lane}
+            model={model}
+            scale={layout.scale}
+            now={now}
+            cursor={cursor}
+            onOpen={open}
+          />
+        ) : (
+          <AccessLane
+            key={lane.id}
+            lane={lane}
+            model={model}
+            scale={layout.scale}
+            now={now}
+            cursor={cursor}
+            onOpen={open}
+          />
+        ),
+      )}
+      <Legend />
+    </div>
+  );
+}
+
+function Legend() {
+  const items: [string, string, string][] = [
+    ['◆', 'info', 'request'],
+    ['✉', 'info', 'OTP sent'],
+    ['✕', 'error', 'failed (error code)'],
+    ['✓', 'ok', 'passed'],
+    ['★', 'ok', 'completed'],
+    ['⟳', 'info', 'refresh with step_up_token'],
+    ['⬢', 'grant', 'scope in access token'],
+    ['⊘', 'grant', 'grant consumed'],
+    ['⊗', 'refused', 'refused / blocked'],
+    ['◷', 'warn', 'expired'],
+    ['⟲', 'inspector', 'sent by inspector'],
+  ];
+  return (
+    <footer class="legend" aria-label="Legend">
+      {items.map(([glyph, tone, text]) => (
+        <span key={text} class={`legend-item tone-${tone}`}>
+          <span class="mark-glyph">{glyph}</span> {text}
+        </span>
+      ))}
+    </footer>
+  );
+}

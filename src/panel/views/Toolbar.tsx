@@ -1,0 +1,377 @@
+/**
+ * The DevTools-style toolbar: Clear, Preserve log, the page-hook toggle, the session switcher, capture
+ * counters, Export and Import.
+ */
+import { useState } from 'preact/hooks';
+import { PROTOCOL_VERSION } from '../../shared/messages.ts';
+import { useDispatch, useServices, useStore } from '../hooks.ts';
+import { selectActiveSession, selectCounters } from '../store/selectors.ts';
+import { LIVE_SESSION } from '../store/types.ts';
+import { ClearIcon, DownloadIcon, UploadIcon } from './icons.tsx';
+import manifest from '../../../manifest.json' with { type: 'json' };
+
+const EXTENSION_VERSION = manifest.version;
+
+export function Toolbar({ onImport }: { onImport: () => void }) {
+  return (
+    <div class="toolbar" role="toolbar" aria-label="Step-Up Inspector">
+      <ClearButton />
+      <span class="divider" />
+      <PreserveToggle />
+      <HookToggle />
+      <span class="spacer" />
+      <ExportMenu />
+      <button
+        type="button"
+        class="tb-btn"
+        onClick={onImport}
+        title="Open a HAR or inspector export as a separate session (or drop the file on the panel)"
+        data-testid="import-button"
+      >
+        <UploadIcon /> Import
+      </button>
+    </div>
+  );
+}
+
+/** The DevTools-style status bar at the bottom: which session, capture counters, analysis activity. */
+export function StatusBar() {
+  return (
+    <footer class="statusbar">
+      <Counters />
+    </footer>
+  );
+}
+
+function ClearButton() {
+  const services = useServices();
+  const tabId = useStore((s) => s.tabId);
+  const dispatch = useDispatch();
+  const onLive = useStore((s) => s.activeSession === LIVE_SESSION);
+  return (
+    <button
+      type="button"
+      class="tb-btn icon"
+      title={
+        onLive
+          ? 'Clear the captured log of this tab'
+          : 'Clear the live log (the imported session is not affected)'
+      }
+      aria-label="Clear"
+      disabled={tabId === null}
+      onClick={() => {
+        if (tabId === null) return;
+        services.sendToBackground({ v: PROTOCOL_VERSION, type: 'clearLog', tabId }).then(
+          (reply) => {
+            if (!reply.ok)
+              dispatch({
+                type: 'noticeShown',
+                notice: { tone: 'error', text: `Clear failed: ${reply.error}` },
+              });
+          },
+          (error: unknown) =>
+            dispatch({
+              type: 'noticeShown',
+              notice: { tone: 'error', text: `Clear failed: ${String(error)}` },
+            }),
+        );
+      }}
+      data-testid="clear"
+    >
+      <ClearIcon />
+    </button>
+  );
+}
+
+function PreserveToggle() {
+  const services = useServices();
+  const tabId = useStore((s) => s.tabId);
+  const preserve = useStore((s) => s.live.state?.preserve ?? true);
+  const dispatch = useDispatch();
+  return (
+    <label class="tb-check" title="Keep the log when the page navigates or reloads">
+      <input
+        type="checkbox"
+        checked={preserve}
+        disabled={tabId === null}
+        onChange={(e) => {
+          if (tabId === null) return;
+          const value = (e.currentTarget as HTMLInputElement).checked;
+          services
+            .sendToBackground({ v: PROTOCOL_VERSION, type: 'setPreserve', tabId, preserve: value })
+            .catch((error: unknown) =>
+              dispatch({
+                type: 'noticeShown',
+                notice: { tone: 'error', text: `Preserve log: ${String(error)}` },
+              }),
+            );
+        }}
+        data-testid="preserve-log"
+      />
+      Preserve log
+    </label>
+  );
+}
+
+function HookToggle() {
+  const services = useServices();
+  const hook = useStore((s) => s.hook);
+  const dispatch = useDispatch();
+  const origin = hook.origin;
+  const onChange = (event: Event) => {
+    const input = event.currentTarget as HTMLInputElement;
+    const enable = input.checked;
+    if (!origin) return;
+    // Optimistic: the box shows the choice at once, and goes back if the permission or the worker says no.
+    dispatch({ type: 'hookChanged', hook: { busy: true, enabled: enable } });
+    // The permission prompt needs the click's user gesture: requestOrigin is the first call, before any await.
+    const granted = enable ? services.requestOrigin(origin) : Promise.resolve(true);
+    granted
+      .then(async (ok) => {
+        if (!ok) {
+          dispatch({ type: 'hookChanged', hook: { busy: false, enabled: false } });
+          dispatch({
+            type: 'noticeShown',
+            notice: {
+              tone: 'error',
+              text: `No access to ${origin}: capture before DevTools opens stays off.`,
+            },
+          });
+          return;
+        }
+        const reply = await services.sendToBackground({
+          v: PROTOCOL_VERSION,
+          type: 'setHook',
+          origin,
+          enabled: enable,
+        });
+        if (!reply.ok) throw new Error(reply.error);
+        dispatch({ type: 'hookChanged', hook: { busy: false, enabled: enable } });
+        dispatch({
+          type: 'noticeShown',
+          notice: enable
+            ? {
+                tone: 'success',
+                text: `Capturing on ${origin} from page load on (reload the page to catch its first calls).`,
+              }
+            : { tone: 'info', text: `Stopped capturing on ${origin} before DevTools opens.` },
+        });
+      })
+      .catch((error: unknown) => {
+        dispatch({ type: 'hookChanged', hook: { busy: false, enabled: !enable } });
+        dispatch({
+          type: 'noticeShown',
+          notice: { tone: 'error', text: `Could not change the page hook: ${String(error)}` },
+        });
+      });
+  };
+  const label = origin ? `Capture before DevTools opens on ${origin}` : 'Capture before DevTools opens';
+  return (
+    <label
+      class="tb-check hook"
+      title={
+        origin
+          ? `Runs a small hook in ${origin} from document start, so calls made before DevTools opens (and their bodies) are captured. Asks for access to ${origin}.`
+          : 'Not available: the inspected page has no web origin.'
+      }
+    >
+      <input
+        type="checkbox"
+        checked={hook.enabled}
+        disabled={!origin || hook.busy}
+        onChange={onChange}
+        data-testid="hook-toggle"
+      />
+      <span class="hook-label">{label}</span>
+    </label>
+  );
+}
+
+export function SessionSwitcher() {
+  const imports = useStore((s) => s.imports);
+  const active = useStore(selectActiveSession);
+  const tabId = useStore((s) => s.tabId);
+  const dispatch = useDispatch();
+  if (imports.length === 0) return null;
+  return (
+    <span class="session-switcher">
+      <select
+        value={active.id}
+        onChange={(e) =>
+          dispatch({ type: 'sessionSwitched', id: (e.currentTarget as HTMLSelectElement).value })
+        }
+        aria-label="Session"
+        data-testid="session-select"
+      >
+        <option value={LIVE_SESSION}>Live{tabId !== null ? ` · tab ${tabId}` : ''}</option>
+        {imports.map((s) => (
+          <option key={s.id} value={s.id}>
+            {s.name} ({s.exchanges.length})
+          </option>
+        ))}
+      </select>
+      {active.kind === 'import' ? (
+        <>
+          <span
+            class="badge badge-import"
+            title={`Imported file (${imports.find((s) => s.id === active.id)?.kind ?? ''}), not live`}
+          >
+            imported
+          </span>
+          <button
+            type="button"
+            class="icon-btn"
+            title="Close this imported session"
+            onClick={() => dispatch({ type: 'sessionClosed', id: active.id })}
+            data-testid="close-session"
+          >
+            ✕
+          </button>
+        </>
+      ) : null}
+    </span>
+  );
+}
+
+function Counters() {
+  const counters = useStore(selectCounters);
+  const analysing = useStore((s) => s.analysing);
+  const tabId = useStore((s) => s.tabId);
+  return (
+    <span class="counters" data-testid="capture-counters">
+      <span class="muted">Live log{tabId !== null ? ` · tab ${tabId}` : ''}:</span>
+      <span title="Exchanges in the live log" data-testid="count-exchanges">
+        {counters.exchanges} captured
+      </span>
+      <span
+        class={counters.dropped ? 'warn' : 'muted'}
+        title="Evicted: the per-tab cap (5,000) or the storage quota was reached"
+      >
+        {counters.dropped} dropped
+      </span>
+      <span class={counters.truncated ? 'warn' : 'muted'} title="Bodies cut at 256 K characters">
+        {counters.truncated} truncated
+      </span>
+      <span
+        class={counters.rejected ? 'warn' : 'muted'}
+        title="Page-hook messages rejected as malformed or oversized"
+      >
+        {counters.rejected} rejected
+      </span>
+      {analysing ? (
+        <span class="analysing">
+          <span class="spinner" aria-hidden="true" /> analysing
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+function ExportMenu() {
+  const services = useServices();
+  const session = useStore(selectActiveSession);
+  const origin = useStore((s) => s.hook.origin);
+  const dispatch = useDispatch();
+  const [open, setOpen] = useState(false);
+  const [format, setFormat] = useState<'har' | 'json'>('har');
+  const [secrets, setSecrets] = useState(false);
+  const run = async () => {
+    try {
+      const file = await services.exportLog(session.exchanges, {
+        format,
+        redact: !secrets,
+        ...(session.kind === 'live' && origin
+          ? { source: { url: origin } }
+          : { source: { title: session.name } }),
+        creator: { name: 'Step-Up Inspector', version: EXTENSION_VERSION },
+      });
+      services.download(file);
+      setOpen(false);
+      dispatch({
+        type: 'noticeShown',
+        notice: {
+          tone: 'success',
+          text: `Exported ${session.exchanges.length} exchanges to ${file.filename}${secrets ? ' WITH secrets' : ' (redacted)'}.`,
+        },
+      });
+    } catch (error) {
+      dispatch({ type: 'noticeShown', notice: { tone: 'error', text: `Export failed: ${String(error)}` } });
+    }
+  };
+  return (
+    <span class="menu-anchor">
+      <button
+        type="button"
+        class="tb-btn"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+        disabled={session.exchanges.length === 0}
+        title="Save this session as HAR or inspector JSON"
+        data-testid="export-button"
+      >
+        <DownloadIcon /> Export
+      </button>
+      {open ? (
+        <div class="menu" role="dialog" aria-label="Export" data-testid="export-menu">
+          <fieldset>
+            <legend>Format</legend>
+            <label>
+              <input
+                type="radio"
+                name="export-format"
+                checked={format === 'har'}
+                onChange={() => setFormat('har')}
+                data-testid="export-har"
+              />{' '}
+              HAR 1.2
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="export-format"
+                checked={format === 'json'}
+                onChange={() => setFormat('json')}
+                data-testid="export-json"
+              />{' '}
+              Inspector JSON
+            </label>
+          </fieldset>
+          <label class="secrets">
+            <input
+              type="checkbox"
+              checked={secrets}
+              onChange={(e) => setSecrets((e.currentTarget as HTMLInputElement).checked)}
+              data-testid="export-secrets"
+            />{' '}
+            Include secrets
+          </label>
+          {secrets ? (
+            <p class="warning" data-testid="export-secrets-warning">
+              The file will hold live tokens, OTP codes, refresh tokens, cookies and signatures. Anyone with
+              it can act as this user until they expire. Share it only with people you would give your session
+              to.
+            </p>
+          ) : (
+            <p class="muted">
+              Redacted: tokens keep their header and claims; signatures, OTP codes, passwords, refresh tokens,
+              cookies and identifiers are removed or masked.
+            </p>
+          )}
+          <div class="menu-actions">
+            <button type="button" class="btn" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              class={`btn primary ${secrets ? 'danger' : ''}`}
+              onClick={() => void run()}
+              data-testid="export-run"
+            >
+              Export {session.exchanges.length} exchanges
+            </button>
+          </div>
+        </div>
+      ) : null}
+    </span>
+  );
+}

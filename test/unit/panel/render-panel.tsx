@@ -1,0 +1,79 @@
+/** Renders panel views in happy-dom with a real store and fake services (no extension APIs). */
+import { render } from '@testing-library/preact';
+import type { ComponentChildren } from 'preact';
+import { vi } from 'vitest';
+import { canReplayOtp, canReplayVerbatim, canRetryOtp } from '../../../src/core/actions/rules.ts';
+import type { HttpExchange } from '../../../src/core/http/exchange.ts';
+import type { SessionModel } from '../../../src/core/model/types.ts';
+import { ServicesContext, StoreContext } from '../../../src/panel/hooks.ts';
+import type { PanelServices } from '../../../src/panel/panel-services.ts';
+import { createPanelStore, type PanelStore } from '../../../src/panel/store/panel-store.ts';
+import type { PanelState } from '../../../src/panel/store/types.ts';
+
+export function fakeServices(overrides: Partial<PanelServices> = {}): PanelServices {
+  return {
+    rules: { canReplayOtp, canRetryOtp, canReplayVerbatim },
+    sendToBackground: vi.fn(async () => ({ ok: true as const })),
+    inspectedOrigin: vi.fn(async () => 'http://localhost:5173'),
+    requestOrigin: vi.fn(async () => true),
+    replayOtp: vi.fn(async () => ({ ok: false as const, reason: 'fake' })),
+    retryOtp: vi.fn(async () => ({ ok: false as const, reason: 'fake' })),
+    replayVerbatim: vi.fn(async () => ({ ok: false as const, reason: 'fake' })),
+    readSdkState: vi.fn(async () => ({ ok: false as const, reason: 'fake' })),
+    fetchJwksAndVerify: vi.fn(async () => ({
+      status: 'verified' as const,
+      kid: 'prelude-1',
+      alg: 'EdDSA',
+      jwksUrl: 'https://demo.session.prelude.dev/.well-known/jwks.json',
+      attempts: [],
+    })),
+    exportLog: vi.fn(() => ({ filename: 'x.har', mimeType: 'application/json', text: '{}' })),
+    importLog: vi.fn(async () => ({
+      ok: false as const,
+      error: { code: 'malformed' as const, message: 'fake' },
+    })),
+    download: vi.fn(),
+    now: () => Date.now(),
+    ...overrides,
+  };
+}
+
+/** A store holding `exchanges` as the live log of tab 7, analysed as `model`. */
+export function storeWith(
+  exchanges: HttpExchange[],
+  model: SessionModel | null,
+  state: Partial<PanelState> = {},
+): PanelStore {
+  const store = createPanelStore({ tabId: 7, ...state });
+  store.dispatch({
+    type: 'logLoaded',
+    snapshot: {
+      state: {
+        tabId: 7,
+        seq: exchanges.length,
+        ids: exchanges.map((x) => x.id),
+        dropped: 0,
+        truncated: 0,
+        rejected: 0,
+        preserve: true,
+        clearedAt: 0,
+      },
+      exchanges,
+    },
+  });
+  if (model) store.dispatch({ type: 'liveModelUpdated', model });
+  return store;
+}
+
+export function renderPanel(
+  ui: ComponentChildren,
+  store: PanelStore,
+  services: PanelServices = fakeServices(),
+) {
+  const result = render(
+    <StoreContext.Provider value={store}>
+      <ServicesContext.Provider value={services}>{ui}</ServicesContext.Provider>
+    </StoreContext.Provider>,
+  );
+  return { ...result, store, services };
+}
