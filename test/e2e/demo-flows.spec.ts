@@ -81,6 +81,9 @@ test.describe('demo flows with the real SDK', () => {
     // Force one nonce rotation on the step-up refresh (the SDK's stored nonce is normally still fresh).
     stack.emulator.faults.set({ kind: 'use_dpop_nonce', path: '/refresh', times: 1 });
     const from = stack.emulator.requests.length;
+    // The demo server is shared by every spec of the run: count only what this test adds.
+    const hookCallsBefore = stack.demo.hookCalls.length;
+    const transfersBefore = stack.demo.transfers.length;
 
     await page.getByTestId('transfer-request').click();
     await expect(page.locator('[data-testid="transfer-otp"][data-step="verify_sms"]')).toBeVisible();
@@ -105,8 +108,9 @@ test.describe('demo flows with the real SDK', () => {
     await expect(page.getByTestId('session-scopes')).toHaveAttribute('data-scopes', /transfer:write/);
 
     // The delegated hook decided the steps.
-    expect(stack.demo.hookCalls).toHaveLength(1);
-    expect(stack.demo.hookCalls[0]?.body).toMatchObject({ scope_requested: 'transfer:write' });
+    const hookCalls = stack.demo.hookCalls.slice(hookCallsBefore);
+    expect(hookCalls).toHaveLength(1);
+    expect(hookCalls[0]?.body).toMatchObject({ scope_requested: 'transfer:write' });
 
     // What went over the wire.
     expect(apiCalls(stack, from)).toEqual([
@@ -130,7 +134,7 @@ test.describe('demo flows with the real SDK', () => {
       page.locator('[data-testid="error-log-entry"][data-flow="transfer"][data-error-name="DemoApiError"]'),
     ).toHaveAttribute('data-error-code', /token_reused|insufficient_scope/);
     await expect(page.getByTestId('transfer-phase')).toHaveAttribute('data-phase', 'consumed');
-    expect(stack.demo.transfers).toHaveLength(1);
+    expect(stack.demo.transfers.slice(transfersBefore)).toHaveLength(1);
   });
 
   test('password reset: prld:pwd:write by e-mail code, consumed by the reset, reuse refused', async ({
@@ -182,6 +186,7 @@ test.describe('demo flows with the real SDK', () => {
   }) => {
     await demo.loginWithPhone(page, otp);
     const from = stack.emulator.requests.length;
+    const mintedBefore = stack.demo.mintedVerificationJtis.length;
     await demo.stepUpKyc(page, otp);
 
     expect(await stepSequence(page, 'kyc')).toEqual([
@@ -199,7 +204,7 @@ test.describe('demo flows with the real SDK', () => {
     );
     await expect(latestScopes(page)).toHaveAttribute('data-scopes', /kyc:approve/);
     await expect(page.getByTestId('kyc-result').last()).toHaveAttribute('data-outcome', 'ok');
-    expect(stack.demo.mintedVerificationJtis).toHaveLength(1);
+    expect(stack.demo.mintedVerificationJtis.slice(mintedBefore)).toHaveLength(1);
 
     expect(apiCalls(stack, from)).toEqual([
       'POST /stepup/request 200',
