@@ -29,7 +29,8 @@ export function isStepUpRelatedHeaders(
   authorization: string | undefined,
   wwwAuthenticate: string | undefined,
 ): boolean {
-  if (wwwAuthenticate !== undefined && /^\s*(bearer|dpop)\b/i.test(wwwAuthenticate)) return true;
+  // Any Bearer/DPoP challenge counts, also after another scheme ("Basic realm=x, Bearer error=…").
+  if (wwwAuthenticate !== undefined && /(^|[\s,])(bearer|dpop)(\s|$)/i.test(wwwAuthenticate)) return true;
   if (authorization !== undefined && /^(bearer|dpop) [\w-]+\.[\w-]+\.[\w-]*$/i.test(authorization.trim()))
     return true;
   for (const name of requestHeaderNames)

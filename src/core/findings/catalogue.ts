@@ -6,9 +6,12 @@
 import { CHALLENGE_RULES } from './challenge.ts';
 import { CORS_RULES } from './cors.ts';
 import { DPOP_RULES } from './dpop.ts';
+import { DYNAMIC_RULES } from './dynamic.ts';
 import { GRANT_RULES } from './grant.ts';
 import { INSPECTOR_RULES } from './inspector.ts';
 import { PRELUDE_ERROR_CODES, PRELUDE_ERROR_RULES, type PreludeErrorCode } from './prelude-errors.ts';
+import { RFC6750_RULES } from './rfc6750.ts';
+import { RFC9470_RULES } from './rfc9470.ts';
 import { TOKEN_RULES } from './token.ts';
 import type { FindingFamily, FindingRule, Severity } from './types.ts';
 
@@ -19,6 +22,9 @@ export type StaticFindingCode = (
   | typeof CHALLENGE_RULES
   | typeof GRANT_RULES
   | typeof TOKEN_RULES
+  | typeof DYNAMIC_RULES
+  | typeof RFC9470_RULES
+  | typeof RFC6750_RULES
   | typeof INSPECTOR_RULES
 )[number]['code'];
 
@@ -33,6 +39,9 @@ export const RULES: readonly FindingRule[] = [
   ...GRANT_RULES,
   ...TOKEN_RULES,
   ...PRELUDE_ERROR_RULES,
+  ...DYNAMIC_RULES,
+  ...RFC9470_RULES,
+  ...RFC6750_RULES,
   ...INSPECTOR_RULES,
 ];
 
@@ -65,6 +74,9 @@ export const FAMILIES: readonly { family: FindingFamily; heading: string }[] = [
   { family: 'token', heading: 'Tokens' },
   { family: 'verification', heading: 'Custom-step verification tokens' },
   { family: 'prelude', heading: 'Prelude Session API error codes' },
+  { family: 'dynamic', heading: 'Dynamic step-up' },
+  { family: 'rfc9470', heading: 'OAuth step-up challenges (RFC 9470)' },
+  { family: 'rfc6750', heading: 'OAuth scope challenges (RFC 6750)' },
   { family: 'inspector', heading: 'The inspector itself' },
 ];
 

@@ -8,7 +8,17 @@ export type Severity = 'error' | 'warning' | 'info';
 
 /** Families group rules in the docs and the panel's filter. */
 export type FindingFamily =
-  'dpop' | 'cors' | 'challenge' | 'grant' | 'verification' | 'token' | 'prelude' | 'inspector';
+  | 'dpop'
+  | 'cors'
+  | 'challenge'
+  | 'grant'
+  | 'verification'
+  | 'token'
+  | 'prelude'
+  | 'dynamic'
+  | 'rfc9470'
+  | 'rfc6750'
+  | 'inspector';
 
 /** Where to read more: a spec section or a vendor doc page. */
 export interface FindingReference {

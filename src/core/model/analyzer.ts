@@ -31,6 +31,7 @@ import type { TokenDecodeResult } from '../tokens/types.ts';
 import { AccessTokenStore } from './access-tokens.ts';
 import { ChallengeStore, type ChallengeRecord } from './challenges.ts';
 import { dpopFindings } from './dpop-findings.ts';
+import { DynamicModel } from './dynamic.ts';
 import { DpopSession, publicJwk, type PendingDpop } from './dpop-session.ts';
 import {
   bearerChallenge,
@@ -46,6 +47,8 @@ import {
 } from './exchange-facts.ts';
 import { FindingLog, type FindingInput, type FindingSlot } from './finding-log.ts';
 import { CONSUMED_BY_PRELUDE, GrantStore, type GrantRecord } from './grants.ts';
+import type { ProviderModelHost } from './provider-host.ts';
+import { Rfc9470Model } from './rfc9470.ts';
 import type {
   AccessTokenVersion,
   AnalyzedExchange,
@@ -183,6 +186,18 @@ class SessionAnalyzer implements Analyzer {
   private readonly grants = new GrantStore();
   private readonly dpop = new DpopSession();
   private readonly decodeCache = new Map<string, TokenDecodeResult>();
+  /** What the Dynamic and RFC 9470 models may use of the analyser. */
+  private readonly host: ProviderModelHost = {
+    challenges: this.challenges,
+    grants: this.grants,
+    raise: (input, slot, dedupeKey) => this.raise(input, slot, dedupeKey),
+    decode: (raw) => this.decode(raw),
+    countMissingResponseBody: () => {
+      this.stats.withoutResponseBody += 1;
+    },
+  };
+  private readonly dynamic = new DynamicModel(this.host);
+  private readonly rfc9470 = new Rfc9470Model(this.host);
   private readonly verificationJtis = new Map<
     string,
     { index: number; request: RequestShape; noResponse: boolean }
@@ -459,7 +474,9 @@ class SessionAnalyzer implements Analyzer {
         'grant_expired',
         null,
         at,
-        `${grant.scope} expired (granted_for elapsed)`,
+        grant.provider === 'dynamic'
+          ? `elevated token (${grant.scope}) expired: exp passed`
+          : `${grant.scope} expired (granted_for elapsed)`,
       );
       this.versionCounter += 1;
     }
@@ -497,9 +514,15 @@ class SessionAnalyzer implements Analyzer {
     this.tick(f.time, f.endTime);
     const cls = classifyExchange(d.exchange);
     d.classification = cls;
-    if (cls === null) return this.onOtherTraffic(d, f);
-    if (cls.provider !== 'prelude') return null;
+    if (cls === null) return this.onOtherTraffic(d, f, null);
     this.stats.providerExchanges += 1;
+    if (cls.provider === 'dynamic') {
+      this.dynamic.onExchange(d, f, cls);
+      return null;
+    }
+    // A resource's step-up challenge is app traffic too (grants, DPoP to a resource server): same path.
+    if (cls.provider === 'rfc9470') return this.onOtherTraffic(d, f, cls);
+    if (cls.provider !== 'prelude') return null;
     if (cls.endpoint === 'preflight') return null;
 
     const ctx: Ctx = {
@@ -1626,8 +1649,8 @@ class SessionAnalyzer implements Analyzer {
   // -------------------------------------------------------------------------------------------------------------
   // Traffic no provider claims: the app's own API
 
-  private onOtherTraffic(d: Draft, f: ExchangeFacts): PendingDpop | null {
-    if (f.bearer === undefined && f.dpopHeaders.length === 0) return null;
+  private onOtherTraffic(d: Draft, f: ExchangeFacts, cls: ExchangeClassification | null): PendingDpop | null {
+    if (cls === null && f.bearer === undefined && f.dpopHeaders.length === 0) return null;
     const ctx: OtherCtx = { d, index: d.index, time: f.time };
     if (f.bearer !== undefined) this.presented(ctx, f.bearer, false);
     const method = f.method.toUpperCase();
@@ -1662,6 +1685,10 @@ class SessionAnalyzer implements Analyzer {
         );
       }
     }
+    // RFC 9470 / RFC 6750: the challenge itself, the resource's retries, and acr/auth_time across a session.
+    const token = f.bearer !== undefined ? this.decode(f.bearer) : undefined;
+    if (cls !== null) this.rfc9470.onExchange(d, f, cls, token);
+    else this.rfc9470.onOtherCall(d, f, token);
     if (f.dpopHeaders.length === 0) return null;
     // A DPoP proof sent to a resource server: checked as plain RFC 9449, per origin.
     const origin = originOf(f.url) ?? f.url;

@@ -89,12 +89,23 @@ export class ChallengeStore {
     return this.byChallengeId.get(`${provider}:${challengeId}`);
   }
 
-  /** A new lane. `challengeId` null: a request lane (blocked, refused, or response not captured). */
-  create(provider: ProviderId, challengeId: string | null, requestIndex: number | null): ChallengeRecord {
-    const key =
-      challengeId !== null
+  /**
+   * A new lane. `challengeId` null: a request lane (blocked, refused, or response not captured). `key` overrides
+   * the usual `<provider>:<challenge_id>` key (Dynamic and RFC 9470 lanes are keyed by what identifies them there);
+   * a key already taken gets a `#2`, `#3`… suffix.
+   */
+  create(
+    provider: ProviderId,
+    challengeId: string | null,
+    requestIndex: number | null,
+    explicitKey?: string,
+  ): ChallengeRecord {
+    let key =
+      explicitKey ??
+      (challengeId !== null
         ? `${provider}:${challengeId}`
-        : `${provider}:request#${requestIndex ?? this.records.length}`;
+        : `${provider}:request#${requestIndex ?? this.records.length}`);
+    if (explicitKey !== undefined) for (let n = 2; this.byKey.has(key); n += 1) key = `${explicitKey}#${n}`;
     const record: ChallengeRecord = {
       key,
       provider,

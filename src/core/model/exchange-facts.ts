@@ -5,6 +5,7 @@
  */
 import { bodyJsonObject } from '../http/body.ts';
 import type { Body, Header, HttpExchange } from '../http/exchange.ts';
+import { isScheme, parseWwwAuthenticate } from '../providers/rfc9470/www-authenticate.ts';
 
 /**
  * Case-insensitive look-ups over one header list, with each name lower-cased once. The analyser asks a dozen
@@ -163,20 +164,17 @@ export function errorCodeOf(
   return code !== undefined && code.length > 0 && code.length <= 100 ? code : null;
 }
 
-/** RFC 6750 §3 parameters of a `WWW-Authenticate: Bearer …` challenge, lower-cased names. */
+/**
+ * RFC 6750 §3 parameters of the first `Bearer` (or `DPoP`, RFC 9449 §7.1) challenge of the `WWW-Authenticate`
+ * lines, lower-cased names; undefined when there is none. Other schemes' parameters never leak in.
+ */
 export function bearerChallenge(headers: HeaderIndex): Record<string, string> | undefined {
-  for (const value of headers.all('www-authenticate')) {
-    const match = /(?:^|,)\s*(?:bearer|dpop)\s+(.*)$/i.exec(value);
-    if (!match) continue;
-    const params: Record<string, string> = {};
-    const re = /([a-z_][a-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/gi;
-    for (let m = re.exec(match[1] ?? ''); m !== null; m = re.exec(match[1] ?? '')) {
-      const name = (m[1] ?? '').toLowerCase();
-      if (!(name in params)) params[name] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
-    }
-    return params;
-  }
-  return undefined;
+  const values = headers.all('www-authenticate');
+  if (values.length === 0) return undefined;
+  const challenge = parseWwwAuthenticate(values).challenges.find(
+    (c) => isScheme(c, 'bearer') || isScheme(c, 'dpop'),
+  );
+  return challenge === undefined ? undefined : { ...challenge.params };
 }
 
 /** The origin (`scheme://host[:port]`) of an absolute URL, or undefined. */

@@ -28,6 +28,12 @@ export type TokenLocation =
 export interface ExchangeToken {
   location: TokenLocation;
   decoded: TokenDecodeResult;
+  /**
+   * The exact header or body field, when `location` is the nearest general place rather than the field itself:
+   * Dynamic's `x-dyn-elevated-access-token` header (location `request.authorization`) and `elevatedAccessToken`
+   * response field (location `response.body.access_token`).
+   */
+  field?: string;
 }
 
 /** One exchange as the analyser understood it. Replaced (not mutated) when a later exchange adds a finding to it. */
@@ -95,7 +101,13 @@ export interface ChallengeTokenVersion {
   iat?: number;
 }
 
-/** Kinds of challenge timeline events. */
+/**
+ * Kinds of challenge timeline events. Dynamic and RFC 9470 lanes reuse them: `requested` (Dynamic stepUp/check, or a
+ * resource's 401/403 challenge), `otp_*` (Dynamic email/SMS OTP, TOTP and recovery codes), `continue_*` (Dynamic
+ * passkey/wallet/social verification; RFC 9470: the next token checked against the challenge), `completed` (elevated
+ * token issued; resource answered 2xx), `scope_*_in_access_token` (the elevated token's scope; a Dynamic protected
+ * call sent without its token), `grant_*` (elevated token consumed, expired, reused).
+ */
 export type ChallengeEventKind =
   | 'requested'
   | 'request_failed'
@@ -132,10 +144,17 @@ export interface ChallengeEvent {
 
 /** A step-up challenge (one lane of the timeline). */
 export interface Challenge {
-  /** Unique key: `<provider>:<challenge_id>`, or `<provider>:request#<exchange>` while no challenge id is known. */
+  /**
+   * Unique key: `<provider>:<challenge_id>`, or `<provider>:request#<exchange>` while no challenge id is known.
+   * Dynamic: `dynamic:check#<exchange>` (from stepUp/check), else `dynamic:<verificationUUID>` or
+   * `dynamic:verify#<exchange>`. RFC 9470: `rfc9470:<origin><path>` of the protected resource (`#2`… for later ones).
+   */
   key: string;
   provider: ProviderId;
-  /** `challenge_id` claim; null for a refused or blocked request (no token issued) or an uncaptured response. */
+  /**
+   * `challenge_id` claim; null for a refused or blocked request (no token issued) or an uncaptured response. Dynamic:
+   * the latest OTP verificationUUID; RFC 9470: null.
+   */
   challengeId: string | null;
   scope: string | null;
   metadata: Readonly<Record<string, unknown>> | null;
@@ -208,7 +227,10 @@ export interface Grant {
   id: string;
   provider: ProviderId;
   scope: string;
-  /** `grant_mode` of the challenge (`single-use`, `session-bound`, …); null when unknown. */
+  /**
+   * `grant_mode` of the challenge (`single-use`, `session-bound`, …; Dynamic: `single-use` or `multi-use` from the
+   * elevated token's `singleUse`); null when unknown.
+   */
   mode: string | null;
   /** The challenge that produced it; null when the scope first appeared in a token without a seen challenge. */
   challengeKey: string | null;
@@ -217,7 +239,7 @@ export interface Grant {
   grantedAt: number;
   /** The exchange whose access token first carried the scope. */
   grantedBy: number;
-  /** Epoch ms, from `granted_for` when a token says it; null when unknown. */
+  /** Epoch ms, from `granted_for` when a token says it (Dynamic: the elevated token's `exp`); null when unknown. */
   expiresAt: number | null;
   state: GrantState;
   /** The exchange that consumed it (single-use), when known. */

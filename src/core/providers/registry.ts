@@ -1,13 +1,20 @@
 /**
- * The providers the inspector recognises, tried in order. Adding one (Dynamic, RFC 9470) is one import and
+ * The providers the inspector recognises, tried in order: Prelude, Dynamic, RFC 9470. Adding one is one import and
  * one line in {@link PROVIDERS}.
  */
 import type { HttpExchange } from '../http/exchange.ts';
+import { dynamicAdapter } from './dynamic/index.ts';
 import { preludeAdapter } from './prelude/index.ts';
+import { rfc9470Adapter } from './rfc9470/index.ts';
 import type { ExchangeClassification, ProviderAdapter } from './types.ts';
 
 /** Registered adapters. Order matters only if two could claim the same exchange: the first wins. */
-export const PROVIDERS: readonly ProviderAdapter[] = [preludeAdapter];
+export const PROVIDERS: readonly ProviderAdapter[] = [
+  preludeAdapter,
+  dynamicAdapter,
+  // Last: it claims any host's step-up challenge, so the providers with their own contract go first.
+  rfc9470Adapter,
+];
 
 /**
  * What `exchange` is, according to the first provider that recognises it, or `null` for traffic no

@@ -130,7 +130,16 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
     const shown = full ? ordered : ordered.slice(0, maxLines);
     for (const c of shown) {
       const status = statusText(c, s);
-      const head = `${c.challengeId ?? s.dim('(no challenge id)')} · ${c.scope ?? '?'} · ${c.grantMode ?? 'mode ?'} · ${status}`;
+      // Dynamic and RFC 9470 lanes are named by their key (check exchange, verificationUUID, resource).
+      const prelude = c.provider === 'prelude';
+      const head = [
+        prelude ? (c.challengeId ?? s.dim('(no challenge id)')) : c.key,
+        c.scope ?? (prelude ? '?' : undefined),
+        c.grantMode ?? (prelude ? 'mode ?' : undefined),
+        status,
+      ]
+        .filter((part) => part !== undefined)
+        .join(' · ');
       if (!full) {
         const steps = c.steps.map((st) => `${st.done ? '✔' : '·'}${st.key}`).join(' ');
         line(`  ${head}  ${s.dim(`${at(c.requestedAt)} ${steps}`)}`);
@@ -149,7 +158,7 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
       }
       if (c.requestStatus !== null) {
         line(
-          `    ${s.dim('request ')} status "${c.requestStatus}"${c.currentStep !== null ? `, current_step ${c.currentStep}` : ''} ${s.dim('(the state follows current_step)')}`,
+          `    ${s.dim('request ')} status "${c.requestStatus}"${c.currentStep !== null ? `, current_step ${c.currentStep}` : ''}${prelude ? ` ${s.dim('(the state follows current_step)')}` : ''}`,
         );
       }
       if (c.expiresAt !== null && c.status === 'pending')
@@ -301,7 +310,9 @@ function statusText(c: Challenge, s: Style): string {
         ? s.green('completed, scope granted')
         : c.scopeGranted === false
           ? s.red('completed, scope NOT granted')
-          : s.yellow('completed, not exchanged yet');
+          : c.provider === 'prelude'
+            ? s.yellow('completed, not exchanged yet')
+            : s.green(`completed (${c.statusReason})`);
     case 'pending':
       return s.yellow(`pending (${c.currentStep ?? '?'})`);
     case 'blocked':

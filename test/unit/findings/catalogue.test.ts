@@ -49,7 +49,7 @@ describe('findings catalogue', () => {
     const codes = RULES.map((r) => r.code);
     expect(new Set(codes).size).toBe(codes.length);
     for (const rule of RULES) {
-      expect(rule.code).toMatch(/^[a-z]+\.[a-z0-9_]+$/);
+      expect(rule.code).toMatch(/^[a-z][a-z0-9]*\.[a-z0-9_]+$/);
       expect(rule.code.startsWith(`${rule.family}.`)).toBe(true);
       expect(['error', 'warning', 'info']).toContain(rule.severity);
       expect(rule.title.length).toBeGreaterThan(3);

@@ -295,8 +295,8 @@ describe('looksLikePreludeSession', () => {
 });
 
 describe('registry', () => {
-  it('lists the Prelude adapter', () => {
-    expect(PROVIDERS.map((p) => p.id)).toEqual(['prelude']);
+  it('lists the Prelude adapter first, then Dynamic and RFC 9470', () => {
+    expect(PROVIDERS.map((p) => p.id)).toEqual(['prelude', 'dynamic', 'rfc9470']);
   });
 
   it('classifies through the first adapter that knows the exchange', () => {
