@@ -9,8 +9,7 @@ import { useDispatch, useServices, useStore } from '../hooks.ts';
 import { challengeDeadlines, grantOf, latestAccessToken } from '../store/lane-facts.ts';
 import { selectCanAct } from '../store/selectors.ts';
 import type { TimeScale, TimelineLane, TimelineMark } from '../store/timeline-layout.ts';
-import { ActionButton, Badge, Countdown, ExpiryBadge, ScopeChips } from './common.tsx';
-import { TONE_CLASS } from './ExchangeDetail.tsx';
+import { ActionButton, Badge, Countdown, ExpiryBadge, ScopeChips, TONE_CLASS } from './common.tsx';
 
 export const MARK_ROW_PX = 22;
 const TRACK_PAD_PX = 4;
@@ -32,6 +31,20 @@ const STATUS_TONE: Record<Challenge['status'], string> = {
   failed: 'error',
 };
 
+const PROVIDER_NAMES: Record<Challenge['provider'], string> = {
+  prelude: 'Prelude',
+  dynamic: 'Dynamic',
+  rfc9470: 'RFC 9470',
+};
+
+/** The scope asked for; an RFC 9470 lane may have none (an acr step-up), then the resource it guards. */
+function laneTitle(challenge: Challenge): string {
+  if (challenge.scope) return challenge.scope;
+  const resource = challenge.metadata?.['resource'];
+  if (typeof resource === 'string' && resource) return resource;
+  return challenge.key.replace(/^[a-z0-9]+:/, '');
+}
+
 export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneProps) {
   const challenge = lane.challenge as Challenge;
   const grant = grantOf(challenge, model);
@@ -46,8 +59,13 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
       aria-label={`Challenge ${challenge.scope ?? ''} ${challenge.status}`}
     >
       <header class="lane-head">
+        {challenge.provider !== 'prelude' ? (
+          <span class="muted lane-provider" data-testid="lane-provider">
+            {PROVIDER_NAMES[challenge.provider]}
+          </span>
+        ) : null}
         <span class="lane-title" title={`challenge ${challenge.challengeId ?? '(no id)'} · ${challenge.key}`}>
-          {challenge.scope ?? '(no scope)'}
+          {laneTitle(challenge)}
         </span>
         <Badge tone={STATUS_TONE[challenge.status]} title={challenge.statusReason}>
           {challenge.status}
@@ -72,7 +90,8 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
         <HiddenNote lane={lane} />
         <span class="spacer" />
         {/* Shown while a code could matter: enabled for a pending OTP step, disabled with the reason otherwise. */}
-        {challenge.status === 'pending' || challenge.status === 'expired' ? (
+        {challenge.provider === 'prelude' &&
+        (challenge.status === 'pending' || challenge.status === 'expired') ? (
           <OtpActions challenge={challenge} model={model} now={now} />
         ) : null}
       </header>
