@@ -1654,6 +1654,9 @@ class SessionAnalyzer implements Analyzer {
     const ctx: OtherCtx = { d, index: d.index, time: f.time };
     if (f.bearer !== undefined) this.presented(ctx, f.bearer, false);
     const method = f.method.toUpperCase();
+    // A refusal that the reuse of a consumed grant explains belongs to that grant's lane, not to a new
+    // RFC 6750 lane of its own.
+    let explainedByGrant = false;
     if (ctx.bearer !== undefined && f.ok && method !== 'OPTIONS' && method !== 'HEAD') {
       const version = ctx.bearer;
       let chosen: GrantRecord | undefined;
@@ -1678,7 +1681,7 @@ class SessionAnalyzer implements Analyzer {
       const challenge = bearerChallenge(f.response);
       const wwwError = challenge?.['error'];
       if ((code !== null && REFUSAL_CODES.has(code)) || wwwError === 'insufficient_scope') {
-        this.refused(
+        explainedByGrant = this.refused(
           ctx,
           parseScopes(challenge?.['scope'] ?? ''),
           `${f.status} ${code ?? wwwError ?? ''}`.trim(),
@@ -1687,8 +1690,8 @@ class SessionAnalyzer implements Analyzer {
     }
     // RFC 9470 / RFC 6750: the challenge itself, the resource's retries, and acr/auth_time across a session.
     const token = f.bearer !== undefined ? this.decode(f.bearer) : undefined;
-    if (cls !== null) this.rfc9470.onExchange(d, f, cls, token);
-    else this.rfc9470.onOtherCall(d, f, token);
+    if (cls !== null && !explainedByGrant) this.rfc9470.onExchange(d, f, cls, token);
+    else if (cls === null) this.rfc9470.onOtherCall(d, f, token);
     if (f.dpopHeaders.length === 0) return null;
     // A DPoP proof sent to a resource server: checked as plain RFC 9449, per origin.
     const origin = originOf(f.url) ?? f.url;

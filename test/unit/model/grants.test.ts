@@ -49,6 +49,9 @@ describe('single-use grants', () => {
     });
     const model = await analyse(flow.exchanges);
     expect(codes(model)).toEqual(['grant.reused_after_consumption']);
+    // The refusal belongs to the consumed grant's lane: it opens no RFC 6750 lane of its own.
+    expect(model.challenges.map((c) => `${c.provider} ${c.scope}`)).toEqual(['prelude transfer:write']);
+    expect(model.challenges[0]?.events.map((e) => e.kind)).toContain('grant_reuse_refused');
   });
 
   it('/me/password/reset consumes prld:pwd:write; a second reset is refused as a reuse', async () => {
