@@ -6,8 +6,9 @@
  * - Without one: runs the flows itself, headless, and saves screenshots of the page and the inspector panel to
  *   demo-output/.
  *
- * Flags: `--headless` / `--headed` force a mode. Environment: `DEMO_PORT`, `EMULATOR_PORT` (0 = any free port),
- * `CHROME_PATH`, `DEMO_FIXED_OTP` (headed mode: make every code this value).
+ * Flags: `--headless` / `--headed` force a mode. Environment: `DEMO_PORT`, `EMULATOR_PORT`, `DYNAMIC_PORT`,
+ * `RFC9470_PORT` (0 = any free port), `CHROME_PATH`, `DEMO_FIXED_OTP` (headed mode: make every code this value),
+ * `DYNAMIC_SDK_NODE_MODULES` (build the page with a `@dynamic-labs-sdk/client` installed elsewhere).
  */
 import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
@@ -99,6 +100,8 @@ async function runHeaded(chromePath: string, extensionPath: string | null): Prom
   stack = await startStack({
     emulatorPort: portFromEnv('EMULATOR_PORT', 8443),
     demoPort: portFromEnv('DEMO_PORT', 5180),
+    dynamicPort: portFromEnv('DYNAMIC_PORT', 0),
+    rfc9470Port: portFromEnv('RFC9470_PORT', 0),
     build: false,
     ...(process.env['DEMO_FIXED_OTP'] ? { fixedOtp: process.env['DEMO_FIXED_OTP'] } : {}),
   });
@@ -116,6 +119,8 @@ async function runHeaded(chromePath: string, extensionPath: string | null): Prom
   say('Step-Up Inspector demo is running.');
   say(`  Demo bank page   ${stack.demoUrl}`);
   say(`  Session API      https://${stack.domain}/v1/session → emulator on 127.0.0.1:${stack.emulator.port}`);
+  say(`  Dynamic API      ${stack.dynamic.apiBase} → emulator on 127.0.0.1:${stack.dynamic.port}`);
+  say(`  RFC 9470 API     ${stack.rfc9470.url} (authorization + resource server)`);
   say(`  Extension        ${extensionPath ? `loaded from ${extensionPath}` : 'not loaded (no build)'}`);
   say('');
   say('In the Chromium window:');
@@ -130,6 +135,13 @@ async function runHeaded(chromePath: string, extensionPath: string | null): Prom
   say('  • 4  Request kyc:approve (phone user): e-mail code, SMS code, then "Approve KYC review".');
   say(
     '  • 5  Scope policies: admin:root is blocked, payments:admin is not allowed, report:read is granted at once.',
+  );
+  say(
+    '  • 6  Dynamic: sign in by e-mail code, check wallet:export, verify the e-mail code, export twice (the second is',
+  );
+  say('        refused: single-use), then wallet:sign and sign twice (multi-use).');
+  say(
+    '  • 7  RFC 9470: sign in, pay (401 challenge), re-authenticate, pay again; tick "Broken IdP" for a challenge loop.',
   );
   say(
     'OTP codes appear in the page\'s "OTP inbox" panel ("Use this code" fills the field); nothing is really sent.',
@@ -185,6 +197,103 @@ async function runFlows(page: Page, readOtp: driver.ReadOtp, reader: OtpReader):
   for (const flow of ['admin', 'payments', 'report'] as const) await driver.requestPolicyScope(page, flow);
 }
 
+/**
+ * The Dynamic and RFC 9470 cards, in a tab of their own so the inspector's timeline for that tab shows just their
+ * lanes. With the extension, the panel is opened first (as a tab) with "Capture before DevTools opens" on: Dynamic
+ * lanes need response bodies (`elevatedAccessToken`), which only the page hook or DevTools see.
+ */
+async function runDynamicAndRfc9470(
+  context: BrowserContext,
+  currentStack: Stack,
+  extensionId: string | null,
+): Promise<void> {
+  const page = await context.newPage();
+  await driver.openDemo(page, `${currentStack.demoUrl}?tab=dynamic-rfc9470`);
+  let panel: Page | null = null;
+  if (extensionId) {
+    const tabId = await tabIdOf(context, extensionId, page);
+    panel = await openPanelAsTab(context, extensionId, tabId);
+    await panel.setViewportSize({ width: 1440, height: 900 });
+    const toggle = panel.getByTestId('hook-toggle');
+    try {
+      await toggle.waitFor({ timeout: 10_000 });
+      // The toggle settles asynchronously: click until it holds.
+      for (let i = 0; i < 3 && !(await toggle.isChecked()); i++) {
+        await toggle.click();
+        await panel
+          .waitForFunction(
+            () => (document.querySelector('[data-testid="hook-toggle"]') as HTMLInputElement | null)?.checked,
+            undefined,
+            { timeout: 5_000 },
+          )
+          .catch(() => undefined);
+      }
+      await page.reload();
+      await page.getByTestId('flow-login').waitFor();
+    } catch (err) {
+      say(`  (could not turn on the page hook: ${(err as Error).message}; bodies only with DevTools open)`);
+    }
+    // A background tab's timers are throttled to 1 s: keep the demo page in front while the flows run.
+    await page.bringToFront();
+  }
+  const reader = new OtpReader(() => currentStack.dynamic.inbox);
+  const readOtp: driver.ReadDynamicOtp = async (query) => (await reader.next(query)).code;
+
+  const client = await driver.dynamicClientReady(page);
+  say(
+    `  · Dynamic (${client === 'sdk' ? 'real @dynamic-labs-sdk/client' : 'SDK not installed: request replica'}): e-mail sign-in`,
+  );
+  await driver.dynamicSignIn(page, readOtp);
+  say('  · wallet:export: check, e-mail code (a wrong one first), verify with requestedScopes');
+  await driver.dynamicStepUp(page, readOtp, 'export', { wrongCode: true });
+  const exports = [
+    await driver.dynamicAction(page, 'export'),
+    await driver.dynamicAction(page, 'export'),
+    await driver.dynamicAction(page, 'replay'),
+  ];
+  say(`    export: ${exports[0]}, export again: ${exports[1]}, replaying the spent token: ${exports[2]}`);
+  say('  · wallet:sign: check, e-mail code, verify, sign twice');
+  await driver.dynamicStepUp(page, readOtp, 'sign');
+  say(
+    `    signatures: ${await driver.dynamicAction(page, 'sign')}, ${await driver.dynamicAction(page, 'sign')}`,
+  );
+  await page.getByTestId('flow-dynamic').scrollIntoViewIfNeeded();
+  await page.getByTestId('flow-dynamic').screenshot({ path: join(OUTPUT_DIR, '06-demo-dynamic-card.png') });
+  say(`  saved ${join(OUTPUT_DIR, '06-demo-dynamic-card.png')}`);
+
+  say('  · RFC 9470: SSO sign-in, payment challenged, re-authentication with acr_values, payment accepted');
+  const { first, second } = await driver.oauthStepUpFlow(page);
+  say(`    payment: ${first}, after step-up: ${second}`);
+  say('  · RFC 6750: statements refused (insufficient_scope), re-authorized, accepted');
+  const statements = await driver.oauthAction(page, 'statements');
+  await driver.oauthReauthenticate(page);
+  say(
+    `    statements: ${statements}, after re-authorization: ${await driver.oauthAction(page, 'statements')}`,
+  );
+  say('  · broken IdP: the automatic client loops');
+  await driver.oauthSetBrokenIdp(page, true);
+  say(`    payment with automatic step-up: ${await driver.oauthAction(page, 'pay-auto')}`);
+  await driver.oauthSetBrokenIdp(page, false);
+  await page.getByTestId('flow-oauth').scrollIntoViewIfNeeded();
+  await page.getByTestId('flow-oauth').screenshot({ path: join(OUTPUT_DIR, '07-demo-rfc9470-card.png') });
+  say(`  saved ${join(OUTPUT_DIR, '07-demo-rfc9470-card.png')}`);
+
+  if (panel) {
+    await panel.bringToFront();
+    const timeline = panel.getByTestId('timeline');
+    try {
+      await panel.locator('[data-testid="challenge-lane"]').first().waitFor({ timeout: 10_000 });
+      await timeline.screenshot({ path: join(OUTPUT_DIR, '08-inspector-timeline-dynamic-rfc9470.png') });
+      say(`  saved ${join(OUTPUT_DIR, '08-inspector-timeline-dynamic-rfc9470.png')}`);
+    } catch (err) {
+      say(`  (no challenge lane in the panel for these flows: ${(err as Error).message.split('\n')[0]})`);
+    }
+    await screenshot(panel, '09-inspector-panel-dynamic-rfc9470.png', false);
+    await panel.close();
+  }
+  await page.close();
+}
+
 async function capturePanel(context: BrowserContext, page: Page, extensionId: string): Promise<void> {
   const tabId = await tabIdOf(context, extensionId, page);
   const panel = await openPanelAsTab(context, extensionId, tabId);
@@ -225,6 +334,8 @@ async function runHeadless(chromePath: string, extensionPath: string | null): Pr
   stack = await startStack({
     emulatorPort: portFromEnv('EMULATOR_PORT', 0),
     demoPort: portFromEnv('DEMO_PORT', 0),
+    dynamicPort: portFromEnv('DYNAMIC_PORT', 0),
+    rfc9470Port: portFromEnv('RFC9470_PORT', 0),
     build: false,
     quiet: true,
   });
@@ -254,6 +365,8 @@ async function runHeadless(chromePath: string, extensionPath: string | null): Pr
   say(`  (${apiCalls.length} Session API requests recorded by the emulator)`);
   if (extensionId) await capturePanel(context, page, extensionId);
   else say('  (no extension loaded: no inspector screenshots)');
+  say('Dynamic and RFC 9470 flows (a second tab):');
+  await runDynamicAndRfc9470(context, stack, extensionId);
   say('');
   say(`Done. Screenshots are in ${OUTPUT_DIR}`);
 }

@@ -1,17 +1,26 @@
 /**
- * The whole local demo stack: the Prelude Session API emulator (HTTPS, for `demo.session.prelude.dev`) and the
- * demo bank's server (page + API + step-up hook + app JWKS), wired to each other, plus the Chromium flags that
- * send the SDK's `https://demo.session.prelude.dev` traffic to the emulator.
+ * The whole local demo stack: the Prelude Session API emulator (HTTPS, for `demo.session.prelude.dev`), the
+ * Dynamic SDK API emulator (HTTPS, for `app.dynamicauth.com` and its `logs.dynamicauth.com` telemetry host), the
+ * RFC 9470 demo API (authorization + resource server, plain HTTP on `http://localhost:<port>`) and the demo bank's
+ * server (page + API + step-up hook + app JWKS), wired to each other, plus the Chromium flags that send the SDKs'
+ * traffic to the emulators.
  *
  * Used by `npm run demo` (demo/run-demo.ts) and by the Playwright fixtures (test/e2e/fixtures.ts).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoStepUpConfig, startEmulator, type EmulatorHandle } from './emulator/server.ts';
 import { startDemoServer, type DemoServerHandle } from './app/server.ts';
+import {
+  DYNAMIC_API_HOST,
+  DYNAMIC_LOGS_HOST,
+  startDynamicEmulator,
+  type DynamicEmulatorHandle,
+} from './dynamic/server.ts';
+import { startRfc9470Server, type Rfc9470Handle } from './rfc9470/server.ts';
 
 /** The repository root. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,6 +42,10 @@ export interface StackOptions {
   domain?: string;
   /** Make every OTP this code (handy by hand); unset: random codes, read from the inbox. */
   fixedOtp?: string;
+  /** Dynamic emulator port; 0 (default) picks a free one. */
+  dynamicPort?: number;
+  /** RFC 9470 demo API port; 0 (default) picks a free one. */
+  rfc9470Port?: number;
   /** No console output from either server. */
   quiet?: boolean;
   /** Build demo/app first when its output is missing or stale (default true). */
@@ -43,16 +56,21 @@ export interface StackOptions {
 export interface Stack {
   emulator: EmulatorHandle;
   demo: DemoServerHandle;
+  /** The Dynamic SDK API emulator (`https://app.dynamicauth.com` in Chromium). */
+  dynamic: DynamicEmulatorHandle;
+  /** The RFC 9470 authorization + resource server (`http://localhost:<port>`). */
+  rfc9470: Rfc9470Handle;
   /** The emulated API host. */
   domain: string;
   /** The demo page (`http://localhost:<port>/`). */
   demoUrl: string;
   /**
-   * Chromium flags sending `https://<domain>` to the emulator. Playwright passes arguments without a shell:
-   * the rule must not be quoted.
+   * Chromium flags sending `https://<domain>` to the emulator and the Dynamic hosts to the Dynamic emulator
+   * (one `--host-resolver-rules` flag, comma-separated rules). Playwright passes arguments without a shell:
+   * the rules must not be quoted.
    */
   chromiumArgs: string[];
-  /** Stops both servers. Safe to call twice. */
+  /** Stops every server. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -75,8 +93,30 @@ export function demoAppIsStale(): boolean {
     join(DEMO_APP_DIR, 'vite.config.ts'),
     join(DEMO_APP_DIR, 'src'),
     join(PROJECT_ROOT, 'node_modules', '@prelude.so', 'js-sdk', 'package.json'),
+    join(PROJECT_ROOT, 'node_modules', '@dynamic-labs-sdk', 'client', 'package.json'),
+    join(PROJECT_ROOT, 'demo', 'dynamic', 'client-replica.ts'),
   ];
-  return sources.some((source) => newestMtime(source) > builtAt);
+  if (sources.some((source) => newestMtime(source) > builtAt)) return true;
+  return dynamicSdkChanged();
+}
+
+/**
+ * True when the build used another Dynamic SDK source than the one available now (the SDK was installed or
+ * removed, or DYNAMIC_SDK_NODE_MODULES changed): demo/app/vite.config.ts writes what it used to
+ * dist/dynamic-sdk.json.
+ */
+function dynamicSdkChanged(): boolean {
+  const marker = join(DEMO_APP_DIST, 'dynamic-sdk.json');
+  if (!existsSync(marker)) return true;
+  const external = process.env['DYNAMIC_SDK_NODE_MODULES'] ?? '';
+  const local = existsSync(join(PROJECT_ROOT, 'node_modules', '@dynamic-labs-sdk', 'client', 'package.json'));
+  const wanted = external !== '' ? `external:${external}` : local ? 'local' : 'missing';
+  try {
+    const used = (JSON.parse(readFileSync(marker, 'utf8')) as { source?: unknown }).source;
+    return used !== wanted;
+  } catch {
+    return true;
+  }
 }
 
 /** Runs `node <bin> <args>` in the project root; rejects with its output when it fails. */
@@ -120,9 +160,20 @@ export function extensionDistDir(): string | null {
   return existsSync(join(EXTENSION_DIST, 'manifest.json')) ? EXTENSION_DIST : null;
 }
 
-/** Chromium flags that resolve `domain` to the emulator and accept its self-signed certificate. */
-export function chromiumArgsFor(domain: string, emulatorPort: number): string[] {
-  return [`--host-resolver-rules=MAP ${domain} 127.0.0.1:${emulatorPort}`, '--ignore-certificate-errors'];
+/**
+ * Chromium flags that resolve `domain` to the emulator (and, when `dynamicPort` is given, Dynamic's API and
+ * telemetry hosts to the Dynamic emulator) and accept the self-signed certificates. Chromium reads one
+ * `--host-resolver-rules` flag: the rules are comma-separated in it.
+ */
+export function chromiumArgsFor(domain: string, emulatorPort: number, dynamicPort?: number): string[] {
+  const rules = [`MAP ${domain} 127.0.0.1:${emulatorPort}`];
+  if (dynamicPort !== undefined) {
+    rules.push(
+      `MAP ${DYNAMIC_API_HOST} 127.0.0.1:${dynamicPort}`,
+      `MAP ${DYNAMIC_LOGS_HOST} 127.0.0.1:${dynamicPort}`,
+    );
+  }
+  return [`--host-resolver-rules=${rules.join(',')}`, '--ignore-certificate-errors'];
 }
 
 /**
@@ -159,15 +210,41 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
   demo.setEmulatorUrl(emulator.url);
+  const [dynamicStart, rfc9470Start] = await Promise.allSettled([
+    startDynamicEmulator({
+      port: options.dynamicPort ?? 0,
+      quiet: options.quiet ?? false,
+      ...(options.fixedOtp ? { fixedOtp: options.fixedOtp } : {}),
+    }),
+    startRfc9470Server({ port: options.rfc9470Port ?? 0, quiet: options.quiet ?? false }),
+  ]);
+  if (dynamicStart.status === 'rejected' || rfc9470Start.status === 'rejected') {
+    await Promise.allSettled([
+      emulator.close(),
+      demo.close(),
+      ...(dynamicStart.status === 'fulfilled' ? [dynamicStart.value.close()] : []),
+      ...(rfc9470Start.status === 'fulfilled' ? [rfc9470Start.value.close()] : []),
+    ]);
+    throw dynamicStart.status === 'rejected'
+      ? dynamicStart.reason
+      : (rfc9470Start as PromiseRejectedResult).reason;
+  }
+  const dynamic = dynamicStart.value;
+  const rfc9470 = rfc9470Start.value;
+  demo.setRfc9470Url(rfc9470.url);
   let closed: Promise<void> | undefined;
   return {
     emulator,
     demo,
+    dynamic,
+    rfc9470,
     domain,
     demoUrl: `${demo.url}/`,
-    chromiumArgs: chromiumArgsFor(domain, emulator.port),
+    chromiumArgs: chromiumArgsFor(domain, emulator.port, dynamic.port),
     close() {
-      closed ??= Promise.allSettled([emulator.close(), demo.close()]).then(() => undefined);
+      closed ??= Promise.allSettled([emulator.close(), demo.close(), dynamic.close(), rfc9470.close()]).then(
+        () => undefined,
+      );
       return closed;
     },
   };

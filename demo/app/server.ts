@@ -8,6 +8,7 @@
  *   verification token that the page hands to `continueStepUp`.
  * - `GET /.well-known/jwks.json`: the key of those verification tokens (the emulator's `jwks_url`).
  * - `POST /hooks/stepup`: the delegated step-up hook Prelude calls server to server (seed 001's mock answer).
+ * - `GET /demo-config.json`: where the page finds the other demo servers (the RFC 9470 API's random port).
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -78,6 +79,11 @@ export interface DemoServerHandle {
   mintedVerificationJtis: string[];
   /** Points the API at the emulator once it runs. */
   setEmulatorUrl(url: string): void;
+  /**
+   * Tells the page (through `GET /demo-config.json`) where the RFC 9470 demo API is
+   * (`http://localhost:<port>`), once it runs.
+   */
+  setRfc9470Url(url: string): void;
   close(): Promise<void>;
 }
 
@@ -319,6 +325,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const distDir = resolve(options.distDir ?? DEMO_DIST_DIR);
   const quiet = options.quiet;
   let emulatorUrl = options.emulatorUrl?.replace(/\/+$/, '');
+  let rfc9470Url: string | undefined;
   const emulatorKeys = new EmulatorKeys(() => emulatorUrl);
 
   // The key behind this app's verification tokens (custom steps). A fresh one per start: nothing persists.
@@ -497,6 +504,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       if (method !== 'POST') throw new HttpError(405, 'bad_request', 'Use POST', { Allow: 'POST' });
       return handleHook(req, res);
     }
+    if (pathname === '/demo-config.json') {
+      return sendJson(res, 200, { rfc9470Url: rfc9470Url ?? null }, { 'Cache-Control': 'no-store' });
+    }
     if (pathname === '/.well-known/jwks.json') {
       return sendJson(res, 200, { keys: [publicJwk] }, { 'Access-Control-Allow-Origin': '*' });
     }
@@ -552,6 +562,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     mintedVerificationJtis,
     setEmulatorUrl(next: string) {
       emulatorUrl = next.replace(/\/+$/, '');
+    },
+    setRfc9470Url(next: string) {
+      rfc9470Url = next.replace(/\/+$/, '');
     },
     close: () =>
       new Promise<void>((resolveClose) => {

@@ -8,8 +8,10 @@ import { ErrorLog } from './components/ErrorLog.tsx';
 import { InboxPanel } from './components/InboxPanel.tsx';
 import { SessionPanel } from './components/SessionPanel.tsx';
 import { TokenLog } from './components/TokenLog.tsx';
+import { DynamicFlow } from './flows/DynamicFlow.tsx';
 import { KycFlow } from './flows/KycFlow.tsx';
 import { LoginFlow } from './flows/LoginFlow.tsx';
+import { OAuthFlow } from './flows/OAuthFlow.tsx';
 import { PasswordResetFlow } from './flows/PasswordResetFlow.tsx';
 import { ScopePolicyFlow } from './flows/ScopePolicyFlow.tsx';
 import { TransferFlow } from './flows/TransferFlow.tsx';
@@ -31,7 +33,7 @@ export function App() {
             <h1>Northwind Bank</h1>
             <p class="muted small">
               Step-up authentication demo · <code>@prelude.so/js-sdk</code> 0.6.0 ·{' '}
-              <code>{config.domain}</code>
+              <code>{config.domain}</code> · Dynamic · RFC 9470
             </p>
           </div>
         </div>
@@ -50,6 +52,8 @@ export function App() {
         <PasswordResetFlow />
         <KycFlow />
         <ScopePolicyFlow />
+        <DynamicFlow />
+        <OAuthFlow />
       </main>
       <aside class="side" aria-label="What the SDK reported">
         <SessionPanel />

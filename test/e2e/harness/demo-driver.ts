@@ -142,3 +142,131 @@ export async function requestPolicyScope(
   await shown.first().waitFor();
   return shown.first();
 }
+
+// --- Dynamic (card 6) and RFC 9470 (card 7) ---------------------------------------------------------------
+
+/** The e-mail the Dynamic card signs in with (the Dynamic emulator creates the user on first sign-in). */
+export const DYNAMIC_EMAIL = 'grace@demo.test';
+
+/** Reads the next Dynamic e-mail code (from the Dynamic emulator's inbox). */
+export type ReadDynamicOtp = (query: { to?: string; purpose: 'login' | 'stepup' }) => Promise<string>;
+
+/**
+ * Starts the Dynamic card's client (real SDK or replica; the page starts it on first use only) and waits until
+ * it is ready; returns which one.
+ */
+export async function dynamicClientReady(page: Page): Promise<'sdk' | 'replica'> {
+  if ((await page.getByTestId('dynamic-client').getAttribute('data-status')) === 'idle')
+    await page.getByTestId('dynamic-start').click();
+  const badge = page.locator('[data-testid="dynamic-client"][data-status="ready"]');
+  await badge.waitFor();
+  return (await badge.getAttribute('data-client')) === 'sdk' ? 'sdk' : 'replica';
+}
+
+/** Dynamic e-mail OTP sign-in (`sendEmailOTP` + `verifyOTP` while signed out). */
+export async function dynamicSignIn(
+  page: Page,
+  readOtp: ReadDynamicOtp,
+  email: string = DYNAMIC_EMAIL,
+): Promise<void> {
+  await dynamicClientReady(page);
+  await page.getByTestId('dynamic-email').fill(email);
+  await page.getByTestId('dynamic-signin-send').click();
+  await page.getByTestId('dynamic-signin-code').waitFor();
+  await page.getByTestId('dynamic-signin-code').fill(await readOtp({ to: email, purpose: 'login' }));
+  await page.getByTestId('dynamic-signin-verify').click();
+  await page
+    .locator(`[data-testid="dynamic-session"][data-state="signed-in"][data-email="${email}"]`)
+    .waitFor();
+}
+
+/** `checkStepUpAuth` for `scope`; returns whether step-up is required. */
+export async function dynamicCheck(page: Page, scope: 'export' | 'sign'): Promise<boolean> {
+  await page.getByTestId(`dynamic-scope-${scope}`).click();
+  await page.getByTestId('dynamic-check').click();
+  const result = page.locator(`[data-testid="dynamic-check-result"][data-scope="wallet:${scope}"]`);
+  await result.waitFor();
+  return (await result.getAttribute('data-required')) === 'true';
+}
+
+/**
+ * Full Dynamic step-up for `scope`: check (must be required), send the e-mail code, verify with
+ * `requestedScopes` (after `wrongCode` first, when given); waits for the elevated token to be listed.
+ */
+export async function dynamicStepUp(
+  page: Page,
+  readOtp: ReadDynamicOtp,
+  scope: 'export' | 'sign',
+  options: { wrongCode?: boolean } = {},
+): Promise<void> {
+  if (!(await dynamicCheck(page, scope))) throw new Error(`step-up for wallet:${scope} was not required`);
+  await page.getByTestId('dynamic-stepup-send').click();
+  await page.getByTestId('dynamic-stepup-code').waitFor();
+  const code = await readOtp({ purpose: 'stepup' });
+  if (options.wrongCode) {
+    const wrong = code.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+    await page.getByTestId('dynamic-stepup-code').fill(wrong);
+    await page.getByTestId('dynamic-stepup-verify').click();
+    await page
+      .locator('[data-testid="dynamic-error"][data-error-code="invalid_verification_code"]')
+      .waitFor();
+  }
+  const tokens = page.locator(`[data-testid="dynamic-token"][data-scope="wallet:${scope}"]`);
+  const before = await tokens.count();
+  await page.getByTestId('dynamic-stepup-code').fill(code);
+  await page.getByTestId('dynamic-stepup-verify').click();
+  await tokens.nth(before).waitFor();
+}
+
+/** Clicks a Dynamic wallet action and returns how the API answered. */
+export function dynamicAction(page: Page, action: 'export' | 'sign' | 'replay'): Promise<'ok' | 'rejected'> {
+  return clickAndReadNewOutcome(page, `dynamic-${action}`, 'dynamic-result');
+}
+
+/** The latest outcome line of the Dynamic card (for its refusal code). */
+export function dynamicLastOutcome(page: Page): Locator {
+  return page.getByTestId('dynamic-result').last();
+}
+
+/** RFC 9470 card: signs in through the remembered SSO session (weak `acr`, authenticated an hour ago). */
+export async function oauthSignIn(page: Page): Promise<void> {
+  await page.getByTestId('oauth-signin').click();
+  await page.locator('[data-testid="oauth-token"][data-acr="urn:demo:sso"]').waitFor();
+}
+
+/** Clicks an RFC 9470 card action and returns how the API answered (the challenge is shown on refusal). */
+export function oauthAction(
+  page: Page,
+  action: 'pay' | 'statements' | 'pay-auto',
+): Promise<'ok' | 'rejected'> {
+  return clickAndReadNewOutcome(page, `oauth-${action}`, 'oauth-result');
+}
+
+/** Re-authenticates as the shown challenge asks; waits for a token with `acr` (when given). */
+export async function oauthReauthenticate(page: Page, acr?: string): Promise<void> {
+  await page.getByTestId('oauth-reauth').click();
+  await page.locator(`[data-testid="oauth-token"]${acr ? `[data-acr="${acr}"]` : ''}`).waitFor();
+}
+
+/** Turns the demo authorization server's "broken IdP" on or off. */
+export async function oauthSetBrokenIdp(page: Page, broken: boolean): Promise<void> {
+  const box = page.getByTestId('oauth-broken-idp');
+  if (broken) await box.check();
+  else await box.uncheck();
+}
+
+/**
+ * The RFC 9470 story: SSO sign-in, payment refused with `insufficient_user_authentication`, re-authentication
+ * with the challenge's `acr_values`, payment accepted; statements refused with `insufficient_scope`, then
+ * accepted after re-authorizing the scope.
+ */
+export async function oauthStepUpFlow(page: Page): Promise<{ first: string; second: string }> {
+  await oauthSignIn(page);
+  const first = await oauthAction(page, 'pay');
+  await page
+    .locator('[data-testid="oauth-challenge"][data-error="insufficient_user_authentication"]')
+    .waitFor();
+  await oauthReauthenticate(page, 'urn:demo:mfa');
+  const second = await oauthAction(page, 'pay');
+  return { first, second };
+}

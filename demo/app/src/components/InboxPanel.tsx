@@ -27,9 +27,11 @@ export function InboxPanel() {
               data-code={m.code}
               data-to={m.to}
               data-purpose={m.purpose}
+              data-source={m.source ?? 'prelude'}
             >
               <div class="inbox-meta">
                 <span class={`chip chip-${m.channel}`}>{m.channel === 'sms' ? 'SMS' : 'e-mail'}</span>
+                {m.source === 'dynamic' && <span class="chip chip-dynamic">Dynamic</span>}
                 <span class="inbox-to" title={m.to}>
                   {m.to}
                 </span>

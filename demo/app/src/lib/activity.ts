@@ -3,7 +3,17 @@ import { createStore } from './store.ts';
 
 /** Which part of the page an event came from. */
 export type FlowId =
-  'login' | 'password' | 'session' | 'transfer' | 'reset' | 'kyc' | 'admin' | 'payments' | 'report';
+  | 'login'
+  | 'password'
+  | 'session'
+  | 'transfer'
+  | 'reset'
+  | 'kyc'
+  | 'admin'
+  | 'payments'
+  | 'report'
+  | 'dynamic'
+  | 'oauth';
 
 /** One `onChallenge` callback, as the SDK delivered it. */
 export interface ChallengeEvent {
@@ -80,8 +90,15 @@ export class DemoApiError extends Error {
   }
 }
 
-/** Records an error and returns the recorded event, so callers can show it inline too. */
-export function recordError(flow: FlowId, err: unknown): ErrorEvent {
+/**
+ * Records an error and returns the recorded event, so callers can show it inline too. `details` gives the API
+ * code and status of errors that carry them (the Dynamic SDK's `APIError`).
+ */
+export function recordError(
+  flow: FlowId,
+  err: unknown,
+  details: { code?: string; status?: number } = {},
+): ErrorEvent {
   const event: ErrorEvent = {
     seq: ++seq,
     at: Date.now(),
@@ -93,6 +110,8 @@ export function recordError(flow: FlowId, err: unknown): ErrorEvent {
     event.code = err.code;
     event.status = err.status;
   }
+  if (details.code !== undefined) event.code = details.code;
+  if (details.status !== undefined) event.status = details.status;
   activity.set((a) => ({ ...a, errors: [...a.errors, event] }));
   return event;
 }

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { config } from './config.ts';
+import { DYNAMIC_API_HOST } from '../../../dynamic/config.ts';
 import { createStore } from './store.ts';
 
 /** A message from the emulator's fake SMS/e-mail outbox (`GET /__emulator/inbox`). */
@@ -10,6 +11,8 @@ export interface InboxMessage {
   code: string;
   purpose: 'login' | 'stepup';
   challengeId?: string;
+  /** Which emulator sent it: Prelude (SMS/e-mail) or Dynamic (e-mail; `challengeId` is its verificationUUID). */
+  source?: 'prelude' | 'dynamic';
 }
 
 /** Inbox state: `unavailable` when the API is a real Prelude host (no `/__emulator`). */
@@ -36,26 +39,78 @@ function parseInbox(body: unknown): InboxMessage[] {
   return list.filter(isMessage);
 }
 
-/** Polls the inbox once a second while the tab is visible. Returns a stop function. */
+/** A Dynamic emulator message (`GET https://app.dynamicauth.com/__dynamic/inbox`) as an inbox message. */
+function fromDynamic(value: unknown): InboxMessage | null {
+  if (!isMessage(value)) return null;
+  const m = value as InboxMessage & { verificationUUID?: unknown };
+  const message: InboxMessage = {
+    at: m.at,
+    to: m.to,
+    channel: 'email',
+    code: m.code,
+    purpose: m.purpose === 'login' ? 'login' : 'stepup',
+    source: 'dynamic',
+  };
+  if (typeof m.verificationUUID === 'string') message.challengeId = m.verificationUUID;
+  return message;
+}
+
+/**
+ * Polls the inboxes once a second while the tab is visible: the Prelude emulator's, and the Dynamic emulator's
+ * (retried every 10 s when it does not answer). Returns a stop function.
+ */
 export function startInboxPolling(intervalMs = 1000): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const url = `https://${config.domain}/__emulator/inbox`;
+  const dynamicUrl = `https://${DYNAMIC_API_HOST}/__dynamic/inbox`;
+  let prelude: InboxMessage[] = [];
+  let dynamic: InboxMessage[] = [];
+  let preludeStatus: InboxState['status'] = 'loading';
+  let dynamicRetryAt = 0;
+  const publish = (): void => {
+    const messages = [...prelude, ...dynamic];
+    const prev = inbox.get();
+    // Skip no-op updates so the list does not re-render every second.
+    if (prev.status !== preludeStatus || JSON.stringify(prev.messages) !== JSON.stringify(messages)) {
+      inbox.set({ messages, status: preludeStatus });
+    }
+  };
   const tick = async (): Promise<void> => {
     if (stopped) return;
     if (document.visibilityState === 'visible') {
-      try {
-        const response = await fetch(url, { cache: 'no-store' });
-        if (!response.ok) throw new Error(String(response.status));
-        const messages = parseInbox(await response.json());
-        const prev = inbox.get();
-        // Skip no-op updates so the list does not re-render every second.
-        if (prev.status !== 'ok' || JSON.stringify(prev.messages) !== JSON.stringify(messages)) {
-          inbox.set({ messages, status: 'ok' });
-        }
-      } catch {
-        if (inbox.get().status !== 'unavailable') inbox.set({ messages: [], status: 'unavailable' });
+      const polls: Promise<void>[] = [
+        (async () => {
+          try {
+            const response = await fetch(url, { cache: 'no-store' });
+            if (!response.ok) throw new Error(String(response.status));
+            prelude = parseInbox(await response.json()).map((m) => ({ ...m, source: 'prelude' as const }));
+            preludeStatus = 'ok';
+          } catch {
+            prelude = [];
+            preludeStatus = 'unavailable';
+          }
+        })(),
+      ];
+      if (Date.now() >= dynamicRetryAt) {
+        polls.push(
+          (async () => {
+            try {
+              const response = await fetch(dynamicUrl, { cache: 'no-store' });
+              if (!response.ok) throw new Error(String(response.status));
+              const body: unknown = await response.json();
+              dynamic = (Array.isArray(body) ? body : [])
+                .map(fromDynamic)
+                .filter((m): m is InboxMessage => m !== null);
+            } catch {
+              dynamic = [];
+              dynamicRetryAt = Date.now() + 10_000;
+            }
+          })(),
+        );
       }
+      await Promise.all(polls);
+      publish();
     }
     if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
   };
