@@ -3,7 +3,18 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'demo/app/dist', 'test-results', 'playwright-report', 'demo-output'] },
+  {
+    ignores: [
+      'dist',
+      'dist-firefox',
+      'bench/.scratch',
+      'node_modules',
+      'demo/app/dist',
+      'test-results',
+      'playwright-report',
+      'demo-output',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

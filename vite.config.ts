@@ -3,17 +3,64 @@ import preact from '@preact/preset-vite';
 import { crx } from '@crxjs/vite-plugin';
 import manifest from './manifest.json' with { type: 'json' };
 
-export default defineConfig({
-  plugins: [preact(), crx({ manifest })],
-  build: {
-    outDir: 'dist',
-    emptyOutDir: true,
-    // Source maps would ship token-handling code paths in readable form to every page that can fetch
-    // web-accessible resources; the unpacked build is for developers who have the source anyway.
-    sourcemap: false,
-    rollupOptions: {
-      // The panel is opened by chrome.devtools.panels.create, not by the manifest: crxjs cannot find it alone.
-      input: { panel: 'src/panel/panel.html' },
+/** The Firefox add-on id: stable, so storage, granted permissions and `about:debugging` survive rebuilds. */
+export const GECKO_ID = 'stepup-inspector@example.dev';
+/**
+ * The oldest Firefox with everything the extension uses: `scripting` with `world: 'MAIN'` (executeScript and
+ * registerContentScripts, 128), `optional_host_permissions` (128), `storage.session` (115), module background
+ * scripts (112). storage.session.getBytesInUse (131) is feature-detected in src/platform/storage.ts.
+ */
+export const GECKO_MIN_VERSION = '128.0';
+
+type Manifest = typeof manifest;
+/** The manifest fields that differ in Firefox; everything else comes from manifest.json unchanged. */
+type FirefoxManifest = Omit<Manifest, 'key' | 'minimum_chrome_version' | 'background'> & {
+  background: { scripts: string[]; type: 'module' };
+  browser_specific_settings: {
+    gecko: { id: string; strict_min_version: string; data_collection_permissions: { required: ['none'] } };
+  };
+};
+
+/**
+ * Derives Firefox's manifest from the one manifest.json: an event page (`background.scripts`) instead of a
+ * service worker (Firefox has none), the gecko id, minimum version and data-collection declaration; no `key`
+ * (Chrome's extension id) and no `minimum_chrome_version`, which mean nothing to Firefox. crxjs then points
+ * `background.scripts` at its loader, as it does `service_worker` for Chrome.
+ */
+export function firefoxManifest(source: Manifest): FirefoxManifest {
+  const { key: _key, minimum_chrome_version: _minimumChrome, background, ...rest } = source;
+  return {
+    ...rest,
+    background: { scripts: [background.service_worker], type: 'module' },
+    browser_specific_settings: {
+      gecko: {
+        id: GECKO_ID,
+        strict_min_version: GECKO_MIN_VERSION,
+        // Firefox's built-in data consent (140+): the extension sends nothing anywhere (README, "Permissions").
+        data_collection_permissions: { required: ['none'] },
+      },
     },
-  },
+  };
+}
+
+// `vite build` is the Chrome build (dist/); `vite build --mode firefox` the Firefox one (dist-firefox/).
+export default defineConfig(({ mode }) => {
+  const firefox = mode === 'firefox';
+  return {
+    plugins: [
+      preact(),
+      firefox ? crx({ manifest: firefoxManifest(manifest), browser: 'firefox' }) : crx({ manifest }),
+    ],
+    build: {
+      outDir: firefox ? 'dist-firefox' : 'dist',
+      emptyOutDir: true,
+      // Source maps would ship token-handling code paths in readable form to every page that can fetch
+      // web-accessible resources; the unpacked build is for developers who have the source anyway.
+      sourcemap: false,
+      rollupOptions: {
+        // The panel is opened by chrome.devtools.panels.create, not by the manifest: crxjs cannot find it alone.
+        input: { panel: 'src/panel/panel.html' },
+      },
+    },
+  };
 });

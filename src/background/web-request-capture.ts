@@ -104,11 +104,13 @@ export class WebRequestCapture {
       case 'error': {
         const partial = await this.load(event.requestId);
         if (!partial) return;
-        await this.forget(event.requestId);
         const responseHeaders = event.kind === 'completed' ? toHeaders(event.headers) : [];
         if (!partial.relevant) {
           const www = responseHeaders.find((h) => h.name.toLowerCase() === 'www-authenticate')?.value;
-          if (!isStepUpRelatedHeaders([], undefined, www)) return;
+          if (!isStepUpRelatedHeaders([], undefined, www)) {
+            await this.forget(event.requestId);
+            return;
+          }
         }
         const capture: Omit<HttpExchange, 'id'> = {
           method: partial.method,
@@ -128,7 +130,10 @@ export class WebRequestCapture {
           if (text) capture.statusText = text;
         }
         if (event.kind === 'error') capture.error = event.error;
+        // Written to the log before the pending entry goes: a worker stopped in between then leaves a stale
+        // `wr:` key behind (the request never completes again), never a lost exchange.
         await this.emit(partial.tabId, capture);
+        await this.forget(event.requestId);
         return;
       }
     }

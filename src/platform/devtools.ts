@@ -1,5 +1,6 @@
 /** chrome.devtools.*: only available in the DevTools page and the panels it creates. */
 import { browser } from './browser.ts';
+import { isFirefox } from './target.ts';
 
 export interface FinishedRequest {
   /** The HAR 1.2 entry DevTools reports (no response body: that comes from getContent). */
@@ -15,8 +16,14 @@ export function inspectedTabId(): number {
   return browser.devtools.inspectedWindow.tabId;
 }
 
+/**
+ * Paths are relative to the extension's root, as Chrome reads them. Firefox resolves them against the calling
+ * page (src/devtools/devtools.html), which would make `src/panel/panel.html` a missing
+ * `src/devtools/src/panel/panel.html`, and wants relative URLs: there they are made root-relative.
+ */
 export async function createPanel(title: string, iconPath: string, pagePath: string): Promise<void> {
-  await browser.devtools.panels.create(title, iconPath, pagePath);
+  const fromRoot = (path: string) => (isFirefox() ? `/${path.replace(/^\/+/, '')}` : path);
+  await browser.devtools.panels.create(title, fromRoot(iconPath), fromRoot(pagePath));
 }
 
 /**
@@ -25,6 +32,10 @@ export async function createPanel(title: string, iconPath: string, pagePath: str
  * differs between versions.
  */
 export function onRequestFinished(listener: (request: FinishedRequest) => void): void {
+  if (isFirefox()) {
+    onRequestFinishedInFirefox(listener);
+    return;
+  }
   chrome.devtools.network.onRequestFinished.addListener((request) => {
     listener({
       entry: request,
@@ -39,6 +50,38 @@ export function onRequestFinished(listener: (request: FinishedRequest) => void):
         }),
     });
   });
+}
+
+/** Firefox's HAR entry: `getContent()` resolves with `[content, mimeType]` (a MIME type, not an encoding). */
+interface FirefoxHarEntry {
+  getContent(): Promise<[unknown, unknown]>;
+}
+
+/**
+ * Firefox differs in three ways. Its network monitor only starts collecting when something asks for it: MDN
+ * says onRequestFinished fires only once the Network panel has been opened, and recent versions start the
+ * monitor when the first listener is added; asking for the HAR once starts it too, so requests are seen
+ * from the moment the DevTools page loads, whichever panel is shown. Its `getContent()` resolves with
+ * `[content, mimeType]`: the second value is never an encoding, and base64 bodies cannot be told apart, so
+ * only text is kept. And it rejects when the monitor no longer holds the body (a request from before
+ * the monitor started, or evicted): the capture then goes on without a body, as in Chrome when a body is
+ * unavailable, and the webRequest or page-hook capture of the same request can still supply one.
+ */
+function onRequestFinishedInFirefox(listener: (request: FinishedRequest) => void): void {
+  browser.devtools.network.onRequestFinished.addListener((request: unknown) => {
+    listener({
+      entry: request,
+      getContent: async () => {
+        try {
+          const [content] = await (request as FirefoxHarEntry).getContent();
+          return typeof content === 'string' ? { text: content } : {};
+        } catch {
+          return {};
+        }
+      },
+    });
+  });
+  void browser.devtools.network.getHAR().catch(() => undefined);
 }
 
 /**

@@ -1,7 +1,22 @@
-/** Optional host permissions, asked for one site at a time when the user turns the page hook on. */
+/**
+ * Optional host permissions, asked for one site at a time when the user turns the page hook on.
+ *
+ * Firefox differs: a match pattern with a port (`http://localhost:5173/*`) is accepted but never matches
+ * (Firefox's patterns have no port, and `permissions.contains` says false even with `http://localhost/*`
+ * granted), so the port is dropped there and the pattern covers every port of the host. Firefox also lets
+ * the user withdraw any host permission, the manifest's `host_permissions` included, at any time
+ * (granted at install from Firefox 127); callers check with `hasOrigin` rather than assume. The request must
+ * still be the first call of the click handler: Firefox refuses it outside a user gesture.
+ */
 import { browser } from './browser.ts';
+import { isFirefox } from './target.ts';
 
+/** The match pattern of one origin's pages: `<origin>/*` (in Firefox without the port). */
 export function originPattern(origin: string): string {
+  if (isFirefox()) {
+    const url = new URL(origin);
+    return `${url.protocol}//${url.hostname}/*`;
+  }
   return `${origin}/*`;
 }
 

@@ -1,5 +1,15 @@
-/** Registering the opt-in page hook (MAIN world) and its relay (isolated world) for chosen sites. */
+/**
+ * Registering the opt-in page hook (MAIN world) and its relay (isolated world) for chosen sites.
+ *
+ * Firefox runs registered scripts in the MAIN world from version 128 (the add-on's minimum). Its match
+ * patterns have no port (see permissions.ts), so there the hook of `http://localhost:5173` covers every port
+ * of localhost, and two opted-in origins on one host share one pattern. The relay is then registered once
+ * per pattern (two relays in a page would forward every exchange twice) and kept while any origin of the
+ * pattern is opted in; the hook guards itself against running twice.
+ */
 import { browser } from './browser.ts';
+import { originPattern } from './permissions.ts';
+import { isFirefox } from './target.ts';
 
 export interface HookScripts {
   /** Built file of the MAIN-world hook. */
@@ -8,21 +18,31 @@ export interface HookScripts {
   relay: string;
 }
 
+const HOOK_PREFIX = 'stepup-hook:';
 const idFor = (origin: string, part: 'hook' | 'relay') => `stepup-${part}:${origin}`;
+/** Firefox's relay id: one per match pattern. */
+const sharedRelayId = (origin: string) => `stepup-relay:${originPattern(origin)}`;
 
 export async function registerHook(origin: string, files: HookScripts): Promise<void> {
   await unregisterHook(origin);
-  const matches = [`${origin}/*`];
+  const matches = [originPattern(origin)];
+  const relayId = isFirefox() ? sharedRelayId(origin) : idFor(origin, 'relay');
+  const relayPresent =
+    isFirefox() && (await browser.scripting.getRegisteredContentScripts({ ids: [relayId] })).length > 0;
   await browser.scripting.registerContentScripts([
     // Both at document_start so the hook wraps fetch before the page's first script runs.
-    {
-      id: idFor(origin, 'relay'),
-      matches,
-      js: [files.relay],
-      runAt: 'document_start',
-      allFrames: false,
-      persistAcrossSessions: true,
-    },
+    ...(relayPresent
+      ? []
+      : [
+          {
+            id: relayId,
+            matches,
+            js: [files.relay],
+            runAt: 'document_start' as const,
+            allFrames: false,
+            persistAcrossSessions: true,
+          },
+        ]),
     {
       id: idFor(origin, 'hook'),
       matches,
@@ -36,13 +56,23 @@ export async function registerHook(origin: string, files: HookScripts): Promise<
 }
 
 export async function unregisterHook(origin: string): Promise<void> {
-  const ids = [idFor(origin, 'hook'), idFor(origin, 'relay')];
+  const ids = isFirefox()
+    ? await firefoxIdsToUnregister(origin)
+    : [idFor(origin, 'hook'), idFor(origin, 'relay')];
   const existing = await browser.scripting.getRegisteredContentScripts({ ids });
   if (existing.length > 0)
     await browser.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
 }
 
+/** The origin's hook, and its pattern's relay unless another opted-in origin still uses it. */
+async function firefoxIdsToUnregister(origin: string): Promise<string[]> {
+  const hook = idFor(origin, 'hook');
+  const relay = sharedRelayId(origin);
+  const otherOrigins = (await registeredHookOrigins()).filter((o) => o !== origin);
+  return otherOrigins.some((o) => sharedRelayId(o) === relay) ? [hook] : [hook, relay];
+}
+
 export async function registeredHookOrigins(): Promise<string[]> {
   const scripts = await browser.scripting.getRegisteredContentScripts();
-  return scripts.filter((s) => s.id.startsWith('stepup-hook:')).map((s) => s.id.slice('stepup-hook:'.length));
+  return scripts.filter((s) => s.id.startsWith(HOOK_PREFIX)).map((s) => s.id.slice(HOOK_PREFIX.length));
 }

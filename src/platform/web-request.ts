@@ -2,8 +2,12 @@
  * chrome.webRequest, observe only. 'extraHeaders' is what makes Chrome report the headers it otherwise
  * hides from extensions; without it DPoP proofs would be visible but some Authorization/Cookie lines not.
  * See https://developer.chrome.com/docs/extensions/reference/api/webRequest#life_cycle_of_requests
+ *
+ * Firefox has no 'extraHeaders' (its schema rejects the value, and addListener throws, losing every later
+ * listener): it reports every header without being asked. The options are chosen per browser here, once.
  */
 import { browser, type WebRequest } from './browser.ts';
+import { isFirefox } from './target.ts';
 
 export interface WrHeader {
   name: string;
@@ -36,6 +40,13 @@ export type WebRequestEvent =
   | { kind: 'error'; requestId: string; tabId: number; error: string; timeStamp: number };
 
 const FILTER: WebRequest.RequestFilter = { urls: ['<all_urls>'] };
+
+type HeaderOption = 'requestHeaders' | 'responseHeaders';
+
+/** `[option, 'extraHeaders']` in Chrome, `[option]` in Firefox. */
+function headerOptions<T extends HeaderOption>(option: T): (T | 'extraHeaders')[] {
+  return isFirefox() ? [option] : [option, 'extraHeaders'];
+}
 
 function bytesToBody(
   raw: WebRequest.UploadData[] | undefined,
@@ -98,7 +109,7 @@ export function observeWebRequests(listener: (event: WebRequestEvent) => void): 
         headers: (d.requestHeaders ?? []) as WrHeader[],
       }),
     FILTER,
-    ['requestHeaders', 'extraHeaders'],
+    headerOptions('requestHeaders'),
   );
   browser.webRequest.onCompleted.addListener(
     (d) =>
@@ -113,7 +124,7 @@ export function observeWebRequests(listener: (event: WebRequestEvent) => void): 
         fromCache: d.fromCache,
       }),
     FILTER,
-    ['responseHeaders', 'extraHeaders'],
+    headerOptions('responseHeaders'),
   );
   browser.webRequest.onErrorOccurred.addListener(
     (d) =>
