@@ -1,7 +1,7 @@
 /**
  * The benchmark suite's contract. A measure is one module exporting a {@link BenchMeasure}, registered in
  * bench/run.ts; it returns figures, and the runner prints them all as one table and writes
- * bench/results/latest.json. Later measures (browser ones: panel render, capture overhead) plug in the same way.
+ * bench/results/latest.json. Browser measures share one Chromium (bench/browser/harness.ts).
  */
 
 /** One measured number, with its budget and, when it has one, the lower bound it is compared with. */
@@ -10,7 +10,8 @@ export interface Figure {
   id: string;
   /** What was measured, for the table. */
   label: string;
-  unit: 'ms';
+  /** `ms`: a duration; `ratio`: with / without (1 = no cost); `bytes`: a size. */
+  unit: 'ms' | 'ratio' | 'bytes';
   measured: number;
   /** Upper limit; absent for figures shown for context only. */
   budget?: number;
@@ -24,6 +25,8 @@ export interface Figure {
 export interface BenchContext {
   /** Smaller inputs and fewer repetitions, for a quick check (`--quick`); budgets are not enforced. */
   quick: boolean;
+  /** Whether browser measures may run `vite build` when dist/ is missing or stale (`--no-build` turns it off). */
+  build: boolean;
   /** Progress messages (stderr). */
   log(message: string): void;
 }

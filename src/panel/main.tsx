@@ -4,19 +4,25 @@
  * comes from chrome.devtools; opened as a tab (tests, a detached window) from `?tabId=`.
  */
 import { render } from 'preact';
-import { analyse, createAnalyzer } from '../core/model/analyzer.ts';
 import { PROTOCOL_VERSION } from '../shared/messages.ts';
 import { inspectedTabId, isDevtoolsContext } from '../platform/devtools.ts';
 import { ServicesContext, StoreContext } from './hooks.ts';
 import { importFile } from './import-flow.ts';
-import { createLiveServices } from './live-services.ts';
+import { createLiveServices, preloadServices } from './live-services.ts';
 import { followLog, loadLog } from './log-source.ts';
 import { connectAnalysis } from './store/analysis.ts';
 import { connectLog } from './store/connect-log.ts';
 import { createPanelStore } from './store/panel-store.ts';
 import type { ThemeName } from './store/types.ts';
-import { App } from './views/App.tsx';
+import { App, ExchangeDetail, SdkStateView } from './views/App.tsx';
 import './styles.css';
+
+/**
+ * The analyser (the model, findings, DPoP checks, jose) is most of the panel's code and is not needed to paint
+ * it: it is a chunk of its own, requested at once and in parallel with the first render. Rows show from the
+ * log meanwhile; the model follows, as it always does after a capture.
+ */
+const analyzerModule = import('../core/model/analyzer.ts');
 
 function resolveTabId(): number | null {
   if (isDevtoolsContext()) return inspectedTabId();
@@ -47,7 +53,11 @@ const services = createLiveServices();
 
 if (tabId !== null) {
   connectLog(store, tabId, { loadLog, followLog });
-  connectAnalysis(store, { createAnalyzer: () => createAnalyzer({ now: () => Date.now() }) });
+  void analyzerModule.then(
+    ({ createAnalyzer }) =>
+      connectAnalysis(store, { createAnalyzer: () => createAnalyzer({ now: () => Date.now() }) }),
+    (error: unknown) => console.error('[step-up inspector] could not load the analyser', error),
+  );
   void services.inspectedOrigin(tabId).then(async (origin) => {
     store.dispatch({ type: 'hookChanged', hook: { origin } });
     if (!origin) return;
@@ -69,7 +79,11 @@ if (tabId !== null) {
 }
 
 const onImportFile = (file: File) => {
-  void importFile(file, { store, services, analyse: (exchanges) => analyse(exchanges) });
+  void importFile(file, {
+    store,
+    services,
+    analyse: async (exchanges) => (await analyzerModule).analyse(exchanges),
+  });
 };
 
 render(
@@ -80,3 +94,10 @@ render(
   </StoreContext.Provider>,
   document.getElementById('app') as HTMLElement,
 );
+
+// The views loaded on first use, fetched once the panel has painted, so they are ready before they are asked for.
+setTimeout(() => {
+  preloadServices();
+  void ExchangeDetail.preload().catch(() => undefined);
+  void SdkStateView.preload().catch(() => undefined);
+}, 500);

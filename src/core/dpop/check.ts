@@ -4,16 +4,20 @@
  * One {@link DpopCheck} row per {@link DpopCheckId}, always in the same order, so the panel, the findings and a
  * diff of two reports line up.
  *
- * Cost: the analyser runs this over whole captures (10,000 proofs should take about a second), so imported
- * keys, thumbprints and access-token facts are cached in small LRU maps, and the proof is decoded once here
- * (jose's compactVerify parses the header again, which is cheap next to the signature check). Measured on
- * Node 20, 2-core x86-64 VM, 2,000 and 10,000 ES256 proofs from one key:
- * - awaited one by one: ~210 µs per proof (10,000 in ~2.1 s);
- * - through {@link checkDpopProofs} (64 in flight): ~85 µs per proof (10,000 in ~0.85 s);
- * - of which WebCrypto's ECDSA verify alone is ~150 µs awaited one by one, ~46 µs overlapped, and jose's
- *   compactVerify around it ~180 / ~60 µs; decoding and the htu normalisation here are ~7 µs;
- * - the first proof of a key costs ~0.3 ms more (importJWK ~120 µs plus the thumbprint digest).
- * The signature check dominates, and it is WebCrypto's thread hop more than the arithmetic, so overlap calls.
+ * Cost: the analyser runs this over whole captures (10,000 exchanges with 3,361 proofs in `npm run bench`), so:
+ * - imported keys, thumbprints, access-token facts and normalised URLs are cached (small bounded maps);
+ * - the proof is decoded once here (or not at all when the caller passes its own decoding, `decoded`);
+ * - the signature of an ECDSA or Ed25519 proof is checked with one `crypto.subtle.verify` on the signing input,
+ *   with the key jose imported; jose's `compactVerify` (which re-splits and re-parses the header, copies the
+ *   signing input and decodes the payload again after the check) remains the path for everything else;
+ * - the access token's SHA-256 (`ath`) is only computed for proofs that carry an `ath` (Prelude's never do):
+ *   it was one more WebCrypto round trip per proof.
+ * Measured in one process against the previous version (CPU time, which the shared machine's load disturbs
+ * far less than wall time; Node 20, 2-core x86-64 VM, the bench's 3,361 proofs from 20 device keys):
+ * 142–149 → 122–124 µs per proof with 256 in flight, 216–231 → 174–185 µs awaited one by one.
+ * What is left is mostly WebCrypto itself: in Node its argument normalisation and job set-up on the main thread
+ * (~30 µs) besides the ECDSA arithmetic on the thread pool; in Chromium `verify` runs on the calling thread
+ * (~160 µs per ES256 proof in the panel), so overlapping calls helps Node only.
  */
 import {
   base64url,
@@ -29,7 +33,7 @@ import { decodeCompactJws, decodeToken, stripAuthScheme } from '../tokens/decode
 import { formatDuration, formatEpochSeconds } from '../tokens/time.ts';
 import { normaliseHtu } from './htu.ts';
 import type { CheckStatus, DpopCheck, DpopCheckId, DpopProofReport } from './types.ts';
-import { REDACTED_SIGNATURE } from '../tokens/types.ts';
+import { REDACTED_SIGNATURE, type TokenDecodeResult } from '../tokens/types.ts';
 
 /** What {@link checkDpopProof} needs to know about one request. */
 export interface DpopCheckInput {
@@ -47,6 +51,11 @@ export interface DpopCheckInput {
   expectedNonce?: string | null;
   /** The access token presented with the proof (Authorization: Bearer/DPoP), for `ath` and `cnf.jkt`. */
   accessToken?: string;
+  /**
+   * The first proof already decoded by the caller (`decodeCompactJws` of it), which saves decoding it again;
+   * ignored unless its `raw` is exactly that proof.
+   */
+  decoded?: TokenDecodeResult;
   /** jti of the challenge token in the request body, for challenge proofs. */
   challengeTokenJti?: string;
   /** Thumbprint of the key used earlier in this session, for key continuity. */
@@ -176,6 +185,8 @@ export function summariseDpop(report: DpopProofReport): { failed: DpopCheck[]; w
 export function resetDpopCaches(): void {
   keyCache.clear();
   accessTokenCache.clear();
+  accessTokenHashCache.clear();
+  htuCache.clear();
 }
 
 async function runChecks(
@@ -204,7 +215,8 @@ async function runChecks(
   } else rows.set('single_header', 'pass', 'exactly one DPoP header');
 
   const raw = proofs[0] ?? '';
-  const decoded = decodeCompactJws(raw);
+  const given = input.decoded;
+  const decoded = given !== undefined && given.raw === raw && given.ok ? given : decodeCompactJws(raw);
   if (!decoded.ok) {
     rows.set('well_formed', 'fail', decoded.message);
     return rows.report(flavour, raw, undefined, 'not checked: the proof could not be decoded');
@@ -266,7 +278,7 @@ async function runChecks(
   } else if (raw.endsWith(`.${REDACTED_SIGNATURE}`)) {
     rows.set('signature', 'n/a', 'not verified: the signature was redacted when this log was exported');
   } else {
-    const [status, detail] = await verifySignature(raw, key.cryptoKey, alg as string);
+    const [status, detail] = await verifySignature(raw, header, key.cryptoKey, alg as string);
     rows.set('signature', status, detail);
   }
 
@@ -277,8 +289,12 @@ async function runChecks(
   checkNonce(rows, claims['nonce'], input.expectedNonce, flavour);
 
   const accessToken = typeof input.accessToken === 'string' ? stripAuthScheme(input.accessToken.trim()) : '';
-  const tokenFacts = accessToken ? await accessTokenFacts(accessToken) : undefined;
-  checkAth(rows, claims['ath'], tokenFacts, flavour);
+  const tokenFacts = accessToken ? accessTokenFacts(accessToken) : undefined;
+  // The token's SHA-256 only matters when the proof carries an `ath` to compare it with (Prelude proofs never
+  // do): hashing is a WebCrypto round trip, so it is not paid for the other proofs.
+  const tokenHash =
+    tokenFacts !== undefined && claims['ath'] !== undefined ? await accessTokenHash(accessToken) : undefined;
+  checkAth(rows, claims['ath'], tokenFacts, tokenHash, flavour);
   checkCnfJkt(rows, tokenFacts, thumbprint);
 
   const previous = input.previousThumbprint;
@@ -356,11 +372,24 @@ function checkHtm(rows: Rows, htm: unknown, method: unknown): void {
   rows.set('htm', 'fail', `htm is ${htm} but the request was ${requestMethod || 'of unknown method'}`);
 }
 
+/** The same endpoints come back on every proof of a capture: their normal forms are kept, not re-parsed. */
+const htuCache = new Map<string, string | null>();
+
+function normalisedHtu(url: string): string | null {
+  let result = htuCache.get(url);
+  if (result === undefined) {
+    result = normaliseHtu(url);
+    if (htuCache.size >= 512) htuCache.clear();
+    htuCache.set(url, result);
+  }
+  return result;
+}
+
 function checkHtu(rows: Rows, htu: unknown, url: unknown): void {
   if (typeof htu !== 'string') return rows.set('htu', 'n/a', 'no htu (see required_claims)');
-  const proofUri = normaliseHtu(htu);
+  const proofUri = normalisedHtu(htu);
   if (proofUri === null) return rows.set('htu', 'fail', `htu ${quote(htu)} is not an absolute http(s) URL`);
-  const requestUri = typeof url === 'string' ? normaliseHtu(url) : null;
+  const requestUri = typeof url === 'string' ? normalisedHtu(url) : null;
   if (requestUri === null) return rows.set('htu', 'n/a', `the request URL ${quote(url)} could not be parsed`);
   if (proofUri !== requestUri) {
     return rows.set('htu', 'fail', `htu is ${htu} but the request went to ${requestUri}`);
@@ -465,6 +494,7 @@ function checkAth(
   rows: Rows,
   ath: unknown,
   token: AccessTokenFacts | undefined,
+  tokenHash: string | undefined,
   flavour: DpopProofReport['flavour'],
 ): void {
   if (ath === undefined) {
@@ -483,9 +513,13 @@ function checkAth(
   }
   if (token === undefined)
     return rows.set('ath', 'warn', 'the proof has an ath but no access token was presented');
-  if (ath === token.ath)
+  if (ath === tokenHash)
     return rows.set('ath', 'pass', 'ath is the SHA-256 hash of the presented access token');
-  rows.set('ath', 'fail', `ath is ${quote(ath)} but the presented access token hashes to ${token.ath}`);
+  rows.set(
+    'ath',
+    'fail',
+    `ath is ${quote(ath)} but the presented access token hashes to ${tokenHash ?? '?'}`,
+  );
 }
 
 function checkCnfJkt(rows: Rows, token: AccessTokenFacts | undefined, thumbprint: string | undefined): void {
@@ -507,18 +541,82 @@ function checkCnfJkt(rows: Rows, token: AccessTokenFacts | undefined, thumbprint
   );
 }
 
-async function verifySignature(raw: string, key: CryptoKey, alg: string): Promise<[CheckStatus, string]> {
+const VERIFIES: [CheckStatus, string] = ['pass', 'verifies with the header jwk'];
+const DOES_NOT_VERIFY: [CheckStatus, string] = [
+  'fail',
+  'does not verify with the header jwk: the proof was altered or signed by another key',
+];
+
+/**
+ * WebCrypto parameters for the algorithms whose verification is a single `crypto.subtle.verify` over the JWS
+ * signing input, with the key jose imported for that `alg`: the curve the key must be on (RFC 7518 §3.4, RFC 8037).
+ */
+const DIRECT_VERIFY: Readonly<Record<string, { params: AlgorithmIdentifier | EcdsaParams; curve?: string }>> =
+  {
+    ES256: { params: { name: 'ECDSA', hash: 'SHA-256' }, curve: 'P-256' },
+    ES384: { params: { name: 'ECDSA', hash: 'SHA-384' }, curve: 'P-384' },
+    ES512: { params: { name: 'ECDSA', hash: 'SHA-512' }, curve: 'P-521' },
+    EdDSA: { params: { name: 'Ed25519' } },
+    Ed25519: { params: { name: 'Ed25519' } },
+  };
+
+/** The characters of a base64url segment without padding (RFC 7515 §2). */
+const BASE64URL_SEGMENT = /^[\w-]*$/;
+
+/**
+ * Verifies the signature of the compact JWS `raw` (already decoded into `header`) with `key`.
+ *
+ * Fast path: for the usual proof (ECDSA or Ed25519, no `crit`, no `b64`, plain base64url segments) this is one
+ * `crypto.subtle.verify` on the signing input, the bytes before the last dot, and the signature decoded with
+ * jose's base64url; the raw r||s signature of a JWS is exactly what WebCrypto's ECDSA expects (RFC 7518 §3.4).
+ * That skips what `compactVerify` would redo here: splitting and re-parsing the header already decoded,
+ * copying the signing input, and base64url-decoding the payload again after a successful check. Anything else
+ * (RSA with its modulus-length rule, `crit`, `b64`, a key on another curve, an unusual encoding, a WebCrypto
+ * error) goes through jose's `compactVerify`, which stays the reference and words every failure.
+ */
+async function verifySignature(
+  raw: string,
+  header: Record<string, unknown>,
+  key: CryptoKey,
+  alg: string,
+): Promise<[CheckStatus, string]> {
+  const direct = DIRECT_VERIFY[alg];
+  if (
+    direct !== undefined &&
+    header['crit'] === undefined &&
+    header['b64'] === undefined &&
+    key.algorithm.name === (direct.curve === undefined ? 'Ed25519' : 'ECDSA') &&
+    (direct.curve === undefined || (key.algorithm as EcKeyAlgorithm).namedCurve === direct.curve)
+  ) {
+    const dot = raw.lastIndexOf('.');
+    const signature = raw.slice(dot + 1);
+    const signingInput = raw.slice(0, dot);
+    if (BASE64URL_SEGMENT.test(signature) && BASE64URL_SEGMENT.test(signingInput.replace('.', ''))) {
+      try {
+        const ok = await crypto.subtle.verify(
+          direct.params,
+          key,
+          base64url.decode(signature) as Uint8Array<ArrayBuffer>,
+          new TextEncoder().encode(signingInput),
+        );
+        return ok ? VERIFIES : DOES_NOT_VERIFY;
+      } catch {
+        // Let jose say what is wrong.
+      }
+    }
+  }
+  return verifyWithJose(raw, key, alg);
+}
+
+async function verifyWithJose(raw: string, key: CryptoKey, alg: string): Promise<[CheckStatus, string]> {
   try {
     await compactVerify(raw, key, { algorithms: [alg] });
-    return ['pass', 'verifies with the header jwk'];
+    return VERIFIES;
   } catch (error) {
     const code = error instanceof errors.JOSEError ? error.code : undefined;
     switch (code) {
       case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
-        return [
-          'fail',
-          'does not verify with the header jwk: the proof was altered or signed by another key',
-        ];
+        return DOES_NOT_VERIFY;
       case 'ERR_JOSE_NOT_SUPPORTED':
         return ['warn', `${alg} cannot be verified in this runtime: ${describe(error)}`];
       default:
@@ -538,8 +636,6 @@ interface KeyMaterial {
 }
 
 interface AccessTokenFacts {
-  /** base64url(SHA-256(token)), RFC 9449 §4.2. */
-  ath: string;
   cnfJkt?: string;
 }
 
@@ -566,7 +662,10 @@ class Lru<V> {
 }
 
 const keyCache = new Lru<Promise<KeyMaterial>>(32);
-const accessTokenCache = new Lru<Promise<AccessTokenFacts>>(16);
+// Sized above the number of devices a capture interleaves (the benchmark's 20-24): a cache smaller than the
+// round-robin of live tokens misses on every look-up. An entry is the token string plus one short claim.
+const accessTokenCache = new Lru<AccessTokenFacts>(64);
+const accessTokenHashCache = new Lru<Promise<string>>(64);
 
 /**
  * The public part of the header jwk, its thumbprint and (when `alg` is acceptable) a verification key. Cached
@@ -612,18 +711,25 @@ async function loadKey(publicJwk: JWK, kty: unknown, alg: string | undefined): P
   return material;
 }
 
-function accessTokenFacts(token: string): Promise<AccessTokenFacts> {
+function accessTokenFacts(token: string): AccessTokenFacts {
   let entry = accessTokenCache.get(token);
   if (entry === undefined) {
-    entry = (async () => {
-      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-      const decoded = decodeToken(token);
-      const cnfJkt = decoded.ok ? readAccessClaims(decoded.claims).cnfJkt : undefined;
-      return cnfJkt === undefined
-        ? { ath: base64url.encode(new Uint8Array(digest)) }
-        : { ath: base64url.encode(new Uint8Array(digest)), cnfJkt };
-    })();
+    const decoded = decodeToken(token);
+    const cnfJkt = decoded.ok ? readAccessClaims(decoded.claims).cnfJkt : undefined;
+    entry = cnfJkt === undefined ? {} : { cnfJkt };
     accessTokenCache.set(token, entry);
+  }
+  return entry;
+}
+
+/** base64url(SHA-256(token)), RFC 9449 §4.2 `ath`. */
+function accessTokenHash(token: string): Promise<string> {
+  let entry = accessTokenHashCache.get(token);
+  if (entry === undefined) {
+    entry = crypto.subtle
+      .digest('SHA-256', new TextEncoder().encode(token))
+      .then((digest) => base64url.encode(new Uint8Array(digest)));
+    accessTokenHashCache.set(token, entry);
   }
   return entry;
 }

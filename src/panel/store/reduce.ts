@@ -121,6 +121,20 @@ export function reducePanel(state: PanelState, event: PanelEvent): PanelState {
         detailOpen: false,
         importProgress: null,
       };
+    case 'importUpdated': {
+      const at = state.imports.findIndex((s) => s.id === event.id);
+      const current = state.imports[at];
+      if (current === undefined) return state;
+      const updated = {
+        ...current,
+        ...(event.exchanges !== undefined ? { exchanges: event.exchanges } : {}),
+        ...(event.skipped !== undefined ? { skipped: event.skipped } : {}),
+        ...(event.model !== undefined ? { model: event.model } : {}),
+      };
+      const imports = state.imports.slice();
+      imports[at] = updated;
+      return { ...state, imports };
+    }
     case 'sessionSwitched': {
       const known = event.id === LIVE_SESSION || state.imports.some((s) => s.id === event.id);
       if (!known || event.id === state.activeSession) return state;

@@ -37,7 +37,7 @@ export function selectActiveSession(state: PanelState): ActiveSession {
   if (cached && cached.model === model) return cached;
   const exchanges = imported ? imported.exchanges : state.live.exchanges;
   const session: ActiveSession = imported
-    ? { id: imported.id, kind: 'import', name: imported.name, exchanges, model, current: true }
+    ? { id: imported.id, kind: 'import', name: imported.name, exchanges, model, current: model !== null }
     : {
         id: LIVE_SESSION,
         kind: 'live',
@@ -111,6 +111,22 @@ function pathOf(url: string): string {
   }
 }
 
+/**
+ * What a row needs from the exchange alone (its path, the error code in its body), kept per exchange object:
+ * the rows are rebuilt whenever the model or the list changes (every live capture), and parsing 10,000 URLs
+ * and error bodies again each time is most of that cost.
+ */
+const exchangeFactsCache = new WeakMap<HttpExchange, { path: string; errorCode: string | null }>();
+
+function exchangeFacts(exchange: HttpExchange): { path: string; errorCode: string | null } {
+  let facts = exchangeFactsCache.get(exchange);
+  if (facts === undefined) {
+    facts = { path: pathOf(exchange.url), errorCode: errorCodeOf(exchange) };
+    exchangeFactsCache.set(exchange, facts);
+  }
+  return facts;
+}
+
 /** Reads a `{"code": …}` error body without the analyser (before it has caught up). */
 function errorCodeOf(exchange: HttpExchange): string | null {
   if (exchange.status < 400 || exchange.responseBody.kind !== 'text') return null;
@@ -156,7 +172,7 @@ export function selectAllRows(state: PanelState): readonly ExchangeRow[] {
     const a = analyzed.get(exchange.id);
     const usable = a && a.exchange === exchange ? a : undefined;
     const classification = classificationOf(exchange, usable);
-    const path = pathOf(exchange.url);
+    const { path, errorCode } = exchangeFacts(exchange);
     return {
       id: exchange.id,
       number: i + 1,
@@ -165,7 +181,7 @@ export function selectAllRows(state: PanelState): readonly ExchangeRow[] {
       classification,
       label: classification?.label ?? path,
       path,
-      errorCode: usable ? usable.errorCode : errorCodeOf(exchange),
+      errorCode: usable ? usable.errorCode : errorCode,
       sessionApi: classification !== null || (a !== undefined && referenced.has(a.index)),
       pageReported: exchange.pageReported === true,
       byInspector: exchange.initiator === 'inspector' || exchange.sources.includes('inspector'),
@@ -178,7 +194,14 @@ export function selectAllRows(state: PanelState): readonly ExchangeRow[] {
 
 /** Does a row match the search text? Every whitespace-separated term must match one field (case-insensitive). */
 export function rowMatches(row: ExchangeRow, text: string): boolean {
-  const terms = text.toLowerCase().split(/\s+/).filter(Boolean);
+  return rowMatchesTerms(row, searchTerms(text));
+}
+
+function searchTerms(text: string): string[] {
+  return text.toLowerCase().split(/\s+/).filter(Boolean);
+}
+
+function rowMatchesTerms(row: ExchangeRow, terms: readonly string[]): boolean {
   if (terms.length === 0) return true;
   const fields = [
     row.exchange.method,
@@ -195,8 +218,9 @@ export function rowMatches(row: ExchangeRow, text: string): boolean {
 
 /** Applies the "Session API only" filter and the search text. */
 export function filterRows(rows: readonly ExchangeRow[], filter: ExchangeFilter): readonly ExchangeRow[] {
-  if (!filter.apiOnly && filter.text.trim() === '') return rows;
-  return rows.filter((row) => (!filter.apiOnly || row.sessionApi) && rowMatches(row, filter.text));
+  const terms = searchTerms(filter.text);
+  if (!filter.apiOnly && terms.length === 0) return rows;
+  return rows.filter((row) => (!filter.apiOnly || row.sessionApi) && rowMatchesTerms(row, terms));
 }
 
 let visibleMemo: {

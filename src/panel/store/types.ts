@@ -69,6 +69,11 @@ export interface ImportProgress {
   /** 0..1 */
   fraction: number;
   phase: 'reading' | 'parsing' | 'analysing';
+  /**
+   * The imported session already shown (its first rows, or all of them before the analysis) while the rest
+   * loads: the progress is then a bar beside it rather than a dialog over it.
+   */
+  sessionId?: string;
 }
 
 /** Replay/Retry OTP on one challenge: running, or how it ended (kept in the store so a lane re-render keeps it). */
@@ -113,6 +118,14 @@ export type PanelEvent =
   | { type: 'liveModelUpdated'; model: SessionModel | null }
   | { type: 'analysisStateChanged'; analysing: boolean }
   | { type: 'sessionImported'; session: ImportedSession }
+  /** An import shown early (first rows, then every row before its model) gets the rest; selection is kept. */
+  | {
+      type: 'importUpdated';
+      id: string;
+      exchanges?: readonly HttpExchange[];
+      skipped?: number;
+      model?: SessionModel | null;
+    }
   | { type: 'sessionSwitched'; id: string }
   | { type: 'sessionClosed'; id: string }
   | { type: 'viewChanged'; view: ViewId }

@@ -8,13 +8,17 @@ import { useDispatch, usePanelStore, useStore } from '../hooks.ts';
 import { selectActiveSession, selectAllRows, selectFindingCounts } from '../store/selectors.ts';
 import type { ViewId } from '../store/types.ts';
 import { EmptyState } from './EmptyState.tsx';
-import { ExchangeDetail } from './ExchangeDetail.tsx';
 import { ExchangesTable } from './ExchangesTable.tsx';
 import { FindingsView } from './FindingsView.tsx';
 import { DropOverlay, ImportDialog } from './ImportDialog.tsx';
-import { SdkStateView } from './SdkStateView.tsx';
+import { lazyView } from './lazy.tsx';
 import { Timeline } from './Timeline.tsx';
 import { SessionSwitcher, StatusBar, Toolbar } from './Toolbar.tsx';
+
+// Loaded on first use (they are not on screen when the panel opens): the detail pane, with the token
+// inspector and the DPoP checklist, and the SDK state view.
+export const ExchangeDetail = lazyView(() => import('./ExchangeDetail.tsx').then((m) => m.ExchangeDetail));
+export const SdkStateView = lazyView(() => import('./SdkStateView.tsx').then((m) => m.SdkStateView));
 
 export interface AppProps {
   /** Opens a file as an imported session (file picker or drop). */
@@ -51,7 +55,8 @@ export function App({ onImportFile }: AppProps) {
         setTimeout(() => searchRef.current?.focus(), 0);
       } else if (event.key === 'Escape') {
         const state = store.getState();
-        if (state.importProgress) return;
+        // The import dialog holds the keyboard; the progress bar beside an import's rows does not.
+        if (state.importProgress && state.importProgress.sessionId === undefined) return;
         const consumed = state.detailOpen
           ? (dispatch({ type: 'detailClosed' }), true)
           : state.filter.text && !isTyping(event.target)

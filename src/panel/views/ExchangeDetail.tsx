@@ -9,14 +9,14 @@ import type { AnalyzedExchange, Finding, SessionModel } from '../../core/model/t
 import { useDispatch, useNow, useServices, useStore } from '../hooks.ts';
 import type { ActionResult } from '../panel-services.ts';
 import { selectActiveSession, selectCanAct, selectSelectedExchange } from '../store/selectors.ts';
-import { ActionButton, Badge, ClockTime } from './common.tsx';
+import { ActionButton, Badge, ClockTime, TONE_CLASS } from './common.tsx';
 import { DpopChecklist } from './DpopChecklist.tsx';
 import { TokenInspector } from './TokenInspector.tsx';
 
 type DetailTab = 'tokens' | 'dpop' | 'headers' | 'request' | 'response';
 
 /** How an action's verdict tone is coloured: a refused replay is the good outcome. */
-export const TONE_CLASS = { good: 'ok', warning: 'warn', bad: 'error', neutral: 'info' } as const;
+export { TONE_CLASS };
 
 export function ExchangeDetail() {
   const selected = useStore(selectSelectedExchange);

@@ -36,8 +36,18 @@ const KEY_DIRECTIONS: Record<string, MarkDirection> = {
 
 export function Timeline() {
   const session = useStore(selectActiveSession);
+  // An import shown while its file is still being read: its first rows are not the whole story yet.
+  const loading = useStore(
+    (s) => s.importProgress?.sessionId === session.id && s.importProgress.phase !== 'analysing',
+  );
   const model = session.model;
   if (!model) {
+    if (loading)
+      return (
+        <p class="empty-inline">
+          Reading {session.name}… {session.exchanges.length} exchanges so far
+        </p>
+      );
     return session.exchanges.length > 0 ? (
       <p class="empty-inline">Analysing {session.exchanges.length} exchanges…</p>
     ) : (

@@ -166,3 +166,6 @@ export function prettyValue(value: unknown): string {
     return String(value);
   }
 }
+
+/** CSS class of an action result's tone (shared by the detail pane and the challenge lanes). */
+export const TONE_CLASS = { good: 'ok', warning: 'warn', bad: 'error', neutral: 'info' } as const;

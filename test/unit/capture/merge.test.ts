@@ -28,7 +28,9 @@ describe('relevance', () => {
     );
     expect(isStepUpRelatedHeaders(['x-dyn-elevated-access-token'], undefined, undefined)).toBe(true);
     expect(isStepUpRelatedHeaders(['accept'], undefined, 'Basic realm="x"')).toBe(false);
-    expect(isStepUpRelatedHeaders([], undefined, 'Basic realm="x", Bearer error="insufficient_scope"')).toBe(true);
+    expect(isStepUpRelatedHeaders([], undefined, 'Basic realm="x", Bearer error="insufficient_scope"')).toBe(
+      true,
+    );
     expect(isStepUpRelatedHeaders([], undefined, 'Basic realm="bearer-land"')).toBe(false);
   });
 });
