@@ -11,6 +11,19 @@
  */
 import type { Body, ExchangeSource, Header, HttpExchange } from './exchange.ts';
 import { getHeader, getHeaderValues } from './headers.ts';
+import {
+  MAX_ID_LENGTH,
+  MAX_URL_LENGTH,
+  MAX_HEADERS,
+  MAX_HEADER_NAME_LENGTH,
+  MAX_HEADER_VALUE_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  METHOD_PATTERN,
+  EXCHANGE_SOURCES,
+  isRecord,
+  own,
+  type Rec,
+} from './guards.ts';
 
 /** `name`/`value` pair, as HAR uses for headers and query parameters. */
 export interface HarNameValue {
@@ -200,35 +213,8 @@ export const DEFAULT_HAR_CREATOR: { name: string; version: string } = {
   version: '0.1.0',
 };
 
-// These match the field rules of `toExchange` (log-file.ts): keep them in step.
-const MAX_ID_LENGTH = 256;
-const MAX_URL_LENGTH = 2 * 1024 * 1024;
-const MAX_HEADERS = 1000;
-const MAX_HEADER_NAME_LENGTH = 8 * 1024;
-const MAX_HEADER_VALUE_LENGTH = 1024 * 1024;
-const MAX_SHORT_TEXT_LENGTH = 4096;
-const METHOD_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
-const EXCHANGE_SOURCES: readonly ExchangeSource[] = [
-  'webrequest',
-  'devtools',
-  'page-hook',
-  'har',
-  'import',
-  'inspector',
-];
 /** Largest |epoch ms| a JS Date can hold (ECMA-262 §21.4.1.22). */
 const MAX_DATE_MS = 8.64e15;
-
-type Rec = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Rec {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Own properties only: an inherited `log` or `request` (polluted prototype, crafted object) is not data. */
-function own(record: Rec, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
-}
 
 function shortString(value: unknown): string | undefined {
   return typeof value === 'string' && value.length <= MAX_SHORT_TEXT_LENGTH ? value : undefined;

@@ -5,6 +5,19 @@
  */
 import type { Body, ExchangeSource, Header, HttpExchange } from './exchange.ts';
 import { MAX_BODY_PAYLOAD_LENGTH, MAX_HAR_TEXT_LENGTH, parseHar } from './har.ts';
+import {
+  MAX_ID_LENGTH,
+  MAX_URL_LENGTH,
+  MAX_HEADERS,
+  MAX_HEADER_NAME_LENGTH,
+  MAX_HEADER_VALUE_LENGTH,
+  MAX_SHORT_TEXT_LENGTH,
+  METHOD_PATTERN,
+  EXCHANGE_SOURCES,
+  isRecord,
+  own,
+  type Rec,
+} from './guards.ts';
 
 /** `format` value that marks an inspector export. */
 export const INSPECTOR_LOG_FORMAT = 'stepup-inspector-log';
@@ -59,35 +72,8 @@ export type LogFileParseResult =
     }
   | { ok: false; error: { code: LogFileErrorCode; message: string } };
 
-// These match the rules parseHar applies to HAR entries (har.ts): keep them in step.
-const MAX_ID_LENGTH = 256;
-const MAX_URL_LENGTH = 2 * 1024 * 1024;
-const MAX_HEADERS = 1000;
-const MAX_HEADER_NAME_LENGTH = 8 * 1024;
-const MAX_HEADER_VALUE_LENGTH = 1024 * 1024;
-const MAX_SHORT_TEXT_LENGTH = 4096;
-const METHOD_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
-const EXCHANGE_SOURCES: readonly ExchangeSource[] = [
-  'webrequest',
-  'devtools',
-  'page-hook',
-  'har',
-  'import',
-  'inspector',
-];
 /** Most exchanges in one inspector export; matches the HAR entry cap. */
 const MAX_EXCHANGES = 100_000;
-
-type Rec = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Rec {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Own properties only, so an inherited or `__proto__`-smuggled value is never read as data. */
-function own(record: Rec, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
-}
 
 function has(record: Rec, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, key);
