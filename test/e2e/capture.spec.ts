@@ -29,6 +29,25 @@ async function setHook(probe: Page, origin: string, enabled: boolean): Promise<v
   expect(reply, JSON.stringify(reply)).toMatchObject({ ok: true });
 }
 
+/**
+ * Runs `body` with the page hook on for the demo origin (the page reloaded so the hook is in place from
+ * document_start), and always turns it off again: the browser is shared by every spec of the run.
+ */
+async function withPageHook(
+  probe: Page,
+  page: Page,
+  origin: string,
+  body: () => Promise<void>,
+): Promise<void> {
+  await setHook(probe, origin, true);
+  try {
+    await page.reload();
+    await body();
+  } finally {
+    await setHook(probe, origin, false);
+  }
+}
+
 async function readLog(probe: Page, tabId: number): Promise<TabLog> {
   return probe.evaluate(async (id) => {
     const all = await chrome.storage.session.get(null);
@@ -113,10 +132,7 @@ test.describe('capture', () => {
   }) => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
-    const origin = new URL(stack.demoUrl).origin;
-    await setHook(probe, origin, true);
-    try {
-      await demoPage.reload();
+    await withPageHook(probe, demoPage, new URL(stack.demoUrl).origin, async () => {
       const tabId = await tabIdOf(context, extensionId as string, demoPage);
       await demo.loginWithPhone(demoPage, otp);
       await demo.stepUpTransfer(demoPage, otp);
@@ -128,9 +144,7 @@ test.describe('capture', () => {
       const transfers = log.exchanges.filter((x) => x.url.endsWith('/api/transfer') && x.method === 'POST');
       expect(transfers.map((x) => x.status)).toEqual([200, 403]);
       expect(log.state?.dropped).toBe(0);
-    } finally {
-      await setHook(probe, origin, false);
-    }
+    });
   });
 
   test('loses and duplicates nothing when the service worker is stopped in the middle of flows', async ({
@@ -142,10 +156,7 @@ test.describe('capture', () => {
   }) => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
-    const origin = new URL(stack.demoUrl).origin;
-    await setHook(probe, origin, true);
-    try {
-      await demoPage.reload();
+    await withPageHook(probe, demoPage, new URL(stack.demoUrl).origin, async () => {
       const tabId = await tabIdOf(context, extensionId as string, demoPage);
       await stopServiceWorker(context);
       await demo.loginWithPhone(demoPage, otp);
@@ -157,9 +168,7 @@ test.describe('capture', () => {
       await stopServiceWorker(context);
       expect(await demo.sendTransfer(demoPage)).toBe('ok');
       await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true);
-    } finally {
-      await setHook(probe, origin, false);
-    }
+    });
   });
 
   test('webRequest alone captures headers and statuses when neither DevTools nor the hook is there', async ({
@@ -211,10 +220,7 @@ test.describe('capture', () => {
   }) => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
-    const origin = new URL(stack.demoUrl).origin;
-    await setHook(probe, origin, true);
-    try {
-      await demoPage.reload();
+    await withPageHook(probe, demoPage, new URL(stack.demoUrl).origin, async () => {
       const tabId = await tabIdOf(context, extensionId as string, demoPage);
       await demo.loginWithPhone(demoPage, otp);
       await demo.stepUpTransfer(demoPage, otp);
@@ -231,9 +237,7 @@ test.describe('capture', () => {
       // Opening DevTools must not duplicate what was captured before.
       const after = await readLog(probe, tabId);
       expect(after.exchanges.length).toBe(log.exchanges.length);
-    } finally {
-      await setHook(probe, origin, false);
-    }
+    });
   });
 
   test('a hostile page cannot inject, crash or pollute: forged messages are rejected or tagged', async ({
@@ -245,10 +249,7 @@ test.describe('capture', () => {
   }) => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
-    const origin = new URL(stack.demoUrl).origin;
-    await setHook(probe, origin, true);
-    try {
-      await demoPage.reload();
+    await withPageHook(probe, demoPage, new URL(stack.demoUrl).origin, async () => {
       const tabId = await tabIdOf(context, extensionId as string, demoPage);
       await demo.loginWithPhone(demoPage, otp);
       const before = await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true);
@@ -315,8 +316,6 @@ test.describe('capture', () => {
       });
       expect(polluted.reply).toMatchObject({ ok: true });
       expect(polluted.polluted).toBeUndefined();
-    } finally {
-      await setHook(probe, origin, false);
-    }
+    });
   });
 });
