@@ -14,7 +14,10 @@ export const GECKO_MIN_VERSION = '128.0';
 
 type Manifest = typeof manifest;
 /** The manifest fields that differ in Firefox; everything else comes from manifest.json unchanged. */
-type FirefoxManifest = Omit<Manifest, 'key' | 'minimum_chrome_version' | 'background'> & {
+type FirefoxManifest = Omit<
+  Manifest,
+  'key' | 'minimum_chrome_version' | 'background' | 'optional_permissions'
+> & {
   background: { scripts: string[]; type: 'module' };
   browser_specific_settings: {
     gecko: { id: string; strict_min_version: string; data_collection_permissions: { required: ['none'] } };
@@ -28,9 +31,20 @@ type FirefoxManifest = Omit<Manifest, 'key' | 'minimum_chrome_version' | 'backgr
  * `background.scripts` at its loader, as it does `service_worker` for Chrome.
  */
 export function firefoxManifest(source: Manifest): FirefoxManifest {
-  const { key: _key, minimum_chrome_version: _minimumChrome, background, ...rest } = source;
+  const {
+    key: _key,
+    minimum_chrome_version: _minimumChrome,
+    background,
+    permissions,
+    optional_permissions: optional,
+    ...rest
+  } = source;
   return {
     ...rest,
+    // Background capture (webRequest) is optional in Chrome because Chromium then routes every request of
+    // every page through the browser process (src/platform/web-request.ts). Firefox observes requests in
+    // its network stack without that detour: there it stays part of the install, always on.
+    permissions: [...permissions, ...optional],
     background: { scripts: [background.service_worker], type: 'module' },
     browser_specific_settings: {
       gecko: {

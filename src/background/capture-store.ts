@@ -84,67 +84,105 @@ export class CaptureStore {
    * Adds one capture to a tab's log, merging it into the exchange another source already reported for
    * the same request. Resolves with the stored exchange.
    */
-  add(tabId: number, capture: Capture): Promise<HttpExchange> {
+  async add(tabId: number, capture: Capture): Promise<HttpExchange> {
+    const [stored] = await this.addMany(tabId, [capture]);
+    return stored as HttpExchange;
+  }
+
+  /**
+   * Adds captures of one tab in order, as {@link add} would one by one, with one storage write for all of
+   * them (the page hook's relay sends them in batches). Resolves with the stored exchanges, in order.
+   */
+  addMany(tabId: number, captures: readonly Capture[]): Promise<HttpExchange[]> {
     return this.serial(async () => {
       const state = await this.state(tabId);
-      // A request that started before the last Clear belongs to the cleared log.
-      if (capture.startedAt < state.clearedAt) return { ...capture, id: 'cleared' };
       const recent = await this.recentOf(state);
-      let truncatedNow = 0;
-      const request = capBody(capture.requestBody, this.limits.maxBodyChars);
-      const response = capBody(capture.responseBody, this.limits.maxBodyChars);
-      truncatedNow += Number(request.truncated) + Number(response.truncated);
-      const capped: Capture = { ...capture, requestBody: request.body, responseBody: response.body };
-
-      const targetIndex = findMergeTarget(recent, { ...capped, id: '' });
-      let stored: HttpExchange;
-      const next: TabLogState = { ...state, truncated: state.truncated + truncatedNow };
-      if (targetIndex >= 0) {
-        const target = recent[targetIndex] as HttpExchange;
-        stored = mergeExchanges(target, { ...capped, id: target.id });
-        recent[targetIndex] = stored;
-      } else {
-        stored = { ...capped, id: `${tabId}-${state.seq}` };
-        next.seq = state.seq + 1;
-        next.ids = [...state.ids, stored.id];
-        recent.push(stored);
-        if (recent.length > this.limits.mergeLookback) recent.shift();
+      const next: TabLogState = { ...state, ids: [...state.ids] };
+      const result: HttpExchange[] = [];
+      const changed = new Map<string, HttpExchange>();
+      for (const capture of captures) {
+        // A request that started before the last Clear belongs to the cleared log.
+        if (capture.startedAt < state.clearedAt) {
+          result.push({ ...capture, id: 'cleared' });
+          continue;
+        }
+        const request = capBody(capture.requestBody, this.limits.maxBodyChars);
+        const response = capBody(capture.responseBody, this.limits.maxBodyChars);
+        next.truncated += Number(request.truncated) + Number(response.truncated);
+        const capped: Capture = { ...capture, requestBody: request.body, responseBody: response.body };
+        const targetIndex = findMergeTarget(recent, { ...capped, id: '' });
+        let stored: HttpExchange;
+        if (targetIndex >= 0) {
+          const target = recent[targetIndex] as HttpExchange;
+          stored = mergeExchanges(target, { ...capped, id: target.id });
+          recent[targetIndex] = stored;
+        } else {
+          stored = { ...capped, id: `${tabId}-${next.seq}` };
+          next.seq += 1;
+          next.ids.push(stored.id);
+          recent.push(stored);
+          if (recent.length > this.limits.mergeLookback) recent.shift();
+        }
+        changed.set(stored.id, stored);
+        result.push(stored);
       }
+      if (changed.size === 0) return result;
       const evicted: string[] = [];
       while (next.ids.length > this.limits.maxExchangesPerTab) evicted.push(next.ids.shift() as string);
+      for (const id of evicted) changed.delete(id);
       next.dropped += evicted.length;
-      await this.write(next, stored, evicted);
-      return stored;
+      try {
+        await this.write(next, [...changed.values()], evicted);
+      } catch (error) {
+        // The merge cache already holds this batch, with ids the next capture would reuse: forget both
+        // caches so the next capture starts again from what storage really holds.
+        this.recent.delete(tabId);
+        this.states.delete(tabId);
+        throw error;
+      }
+      return result;
     });
   }
 
-  /** Writes one exchange and the tab state; at the quota, evicts the tab's oldest tenth and tries again. */
-  private async write(state: TabLogState, exchange: HttpExchange, evicted: string[]): Promise<void> {
+  /** Writes exchanges and the tab state; at the quota, evicts the tab's oldest tenth and tries again. */
+  private async write(state: TabLogState, exchanges: HttpExchange[], evicted: string[]): Promise<void> {
     for (;;) {
+      const items: Record<string, unknown> = { [storageKeys.tab(state.tabId)]: state };
+      for (const exchange of exchanges) items[storageKeys.exchange(exchange.id)] = exchange;
       try {
-        await this.storage.set({
-          [storageKeys.tab(state.tabId)]: state,
-          [storageKeys.exchange(exchange.id)]: exchange,
-        });
+        await this.storage.set(items);
         break;
       } catch (error) {
         if (!isQuotaError(error) || state.ids.length <= 1) throw error;
         const cut = Math.max(1, Math.floor(state.ids.length / 10));
-        const victims = state.ids.splice(0, cut).filter((id) => id !== exchange.id);
+        const victims = state.ids.splice(0, cut);
         state.dropped += victims.length;
         evicted.push(...victims);
+        const gone = new Set(victims);
+        exchanges = exchanges.filter((e) => !gone.has(e.id));
         await this.storage.remove(victims.map(storageKeys.exchange));
       }
     }
     this.states.set(state.tabId, state);
-    if (evicted.length) await this.storage.remove(evicted.map(storageKeys.exchange));
+    if (evicted.length) {
+      // An evicted exchange must not stay a merge target: a late capture would write its key back,
+      // listed by no tab (an orphan that Clear and tab removal never see).
+      const gone = new Set(evicted);
+      const recent = this.recent.get(state.tabId);
+      if (recent)
+        this.recent.set(
+          state.tabId,
+          recent.filter((x) => !gone.has(x.id)),
+        );
+      await this.storage.remove(evicted.map(storageKeys.exchange));
+    }
   }
 
-  /** Counts a page-hook message that was rejected, so the panel can say so. */
-  countRejected(tabId: number): Promise<void> {
+  /** Counts page-hook messages that were rejected, so the panel can say so. */
+  countRejected(tabId: number, count = 1): Promise<void> {
     return this.serial(async () => {
       const state = await this.state(tabId);
-      const next = { ...state, rejected: state.rejected + 1 };
+      const next = { ...state, rejected: state.rejected + count };
       await this.storage.set({ [storageKeys.tab(tabId)]: next });
       this.states.set(tabId, next);
     });

@@ -11,9 +11,18 @@ import { parseToBackground, type BackgroundReply } from '../shared/messages.ts';
 import { onMessage, type SenderInfo } from '../platform/runtime.ts';
 import { sessionStorage } from '../platform/storage.ts';
 import { onTabLoading, onTabRemoved } from '../platform/tabs.ts';
-import { observeWebRequests } from '../platform/web-request.ts';
+import {
+  isObservingWebRequests as observing,
+  observeWebRequests,
+  stopObservingWebRequests,
+} from '../platform/web-request.ts';
+import {
+  hasBackgroundCapturePermission,
+  markBackgroundCapturePending,
+} from '../platform/background-capture.ts';
+import { onPermissionsChanged } from '../platform/permissions.ts';
 import { registerHook, registeredHookOrigins, unregisterHook } from '../platform/scripting.ts';
-import { CaptureStore } from './capture-store.ts';
+import { CaptureStore, type Capture } from './capture-store.ts';
 import { WebRequestCapture } from './web-request-capture.ts';
 import { sanitisePageExchange } from './page-exchange.ts';
 
@@ -25,8 +34,23 @@ function report(error: unknown): void {
   console.error('[step-up inspector]', error);
 }
 
-observeWebRequests((event) => {
+function onWebRequest(event: Parameters<WebRequestCapture['handle']>[0]): void {
   webRequests.handle(event).catch(report);
+}
+
+// Background capture is opt-in (the optional webRequest permission): subscribed at the top level when it
+// is granted, so a request can wake the worker, and on the fly when the user grants or withdraws it.
+observeWebRequests(onWebRequest);
+onPermissionsChanged(() => {
+  // Asked, not inferred from chrome.webRequest: a running worker keeps the API object after a withdrawal.
+  hasBackgroundCapturePermission()
+    .then((granted) => {
+      if (!granted) return stopObservingWebRequests();
+      // In Chrome the events only flow from the extension's next load (platform/background-capture.ts).
+      if (!observing()) markBackgroundCapturePending().catch(report);
+      observeWebRequests(onWebRequest);
+    })
+    .catch(report);
 });
 
 onTabRemoved((tabId) => {
@@ -41,17 +65,20 @@ async function handle(message: unknown, sender: SenderInfo): Promise<BackgroundR
   const parsed = parseToBackground(message);
   if (!parsed) return { ok: false, error: 'unrecognised message' };
 
-  if (parsed.type === 'pageExchange') {
+  if (parsed.type === 'pageExchanges') {
     // Page-reported: the tab comes from Chrome's sender info, never from the message.
     if (sender.tabId === undefined || sender.isExtensionPage)
       return { ok: false, error: 'page exchanges come from content scripts' };
-    const exchange = sanitisePageExchange(parsed.exchange);
-    if (typeof exchange === 'string') {
-      await store.countRejected(sender.tabId);
-      return { ok: false, error: exchange };
+    const captures: Capture[] = [];
+    let rejected = 0;
+    for (const raw of parsed.exchanges) {
+      const exchange = sanitisePageExchange(raw);
+      if (typeof exchange === 'string') rejected += 1;
+      else captures.push(exchange);
     }
-    await store.add(sender.tabId, exchange);
-    return { ok: true };
+    if (rejected > 0) await store.countRejected(sender.tabId, rejected);
+    if (captures.length > 0) await store.addMany(sender.tabId, captures);
+    return rejected > 0 ? { ok: false, error: `${rejected} page exchange(s) rejected` } : { ok: true };
   }
 
   // Everything else changes state or records trusted data: only the extension's own pages may ask.

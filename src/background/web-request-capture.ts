@@ -18,6 +18,8 @@ interface Partial {
   requestHeaders: Header[];
   /** Persisted once known to be relevant (API path, or a bearer token / DPoP on the request). */
   relevant: boolean;
+  /** Written to storage at least once (so there is a `wr:` key to remove). */
+  stored?: boolean;
 }
 
 function toHeaders(list: WrHeader[]): Header[] {
@@ -61,12 +63,15 @@ export class WebRequestCapture {
 
   private async persist(requestId: string, partial: Partial): Promise<void> {
     this.partials.set(requestId, partial);
-    if (partial.relevant) await this.storage.set({ [storageKeys.pending(requestId)]: partial });
+    if (!partial.relevant) return;
+    partial.stored = true;
+    await this.storage.set({ [storageKeys.pending(requestId)]: partial });
   }
 
-  private async forget(requestId: string): Promise<void> {
+  private async forget(requestId: string, partial: Partial): Promise<void> {
     this.partials.delete(requestId);
-    await this.storage.remove(storageKeys.pending(requestId));
+    // Irrelevant requests were never written: no storage round trip for them.
+    if (partial.stored) await this.storage.remove(storageKeys.pending(requestId));
   }
 
   /** Handles one webRequest event. Requests not made by a tab (tabId -1) are not the inspected page's. */
@@ -108,7 +113,7 @@ export class WebRequestCapture {
         if (!partial.relevant) {
           const www = responseHeaders.find((h) => h.name.toLowerCase() === 'www-authenticate')?.value;
           if (!isStepUpRelatedHeaders([], undefined, www)) {
-            await this.forget(event.requestId);
+            await this.forget(event.requestId, partial);
             return;
           }
         }
@@ -133,7 +138,7 @@ export class WebRequestCapture {
         // Written to the log before the pending entry goes: a worker stopped in between then leaves a stale
         // `wr:` key behind (the request never completes again), never a lost exchange.
         await this.emit(partial.tabId, capture);
-        await this.forget(event.requestId);
+        await this.forget(event.requestId, partial);
         return;
       }
     }

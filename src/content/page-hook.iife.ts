@@ -4,9 +4,14 @@
  * anything that is not step-up traffic must pass through with one string search and no allocation (the
  * bench measures it: docs/performance.md).
  * It reads copies (Response.clone) and never changes what the page sends or receives.
+ *
+ * What it captured waits in a queue and goes to the isolated relay once the page has been quiet for QUIET_MS
+ * (at most MAX_WAIT_MS after the first), in an idle moment of the page's main thread, and at once when the
+ * page is hidden or unloads. Each exchange goes as a synchronous DOM event whose detail is its JSON: the relay
+ * handles it before dispatchEvent returns, so nothing is left behind in a message queue when the page goes.
  */
 import { isStepUpApiUrl } from '../core/capture/relevance.ts';
-import { HOOK_MESSAGE_TAG } from '../shared/messages.ts';
+import { HOOK_EVENT, MAX_PAGE_BATCH } from '../shared/messages.ts';
 
 type Hdr = { name: string; value: string };
 type Bdy = { kind: 'absent' } | { kind: 'text'; text: string; truncated?: boolean; size?: number };
@@ -27,12 +32,73 @@ function list(headers: Headers): Hdr[] {
   return out;
 }
 
-/** A document's origin never changes: read it once. */
-const target = w.location.origin === 'null' ? '*' : w.location.origin;
+const QUIET_MS = 10;
+const MAX_WAIT_MS = 100;
+/** How long a busy page may hold a due batch back. */
+const IDLE_TIMEOUT_MS = 50;
 
-function post(exchange: Record<string, unknown>): void {
-  w.postMessage({ tag: HOOK_MESSAGE_TAG, v: 1, exchange }, target);
+// Taken at document_start, before the page's scripts could replace them.
+const doc = document;
+const dispatch = EventTarget.prototype.dispatchEvent;
+const Custom = CustomEvent;
+const stringify = JSON.stringify;
+const later = setTimeout;
+const cancel = clearTimeout;
+const whenIdle: (run: () => void) => void = w.requestIdleCallback
+  ? (run) => w.requestIdleCallback(run, { timeout: IDLE_TIMEOUT_MS })
+  : (run) => later(run, 0);
+
+/** Exchanges to send, built when sent (the work waits for an idle moment too). */
+let queue: (() => Record<string, unknown>)[] = [];
+let firstAt = 0;
+let lastAt = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+let waitingForIdle = false;
+
+function flush(): void {
+  if (timer !== undefined) cancel(timer);
+  timer = undefined;
+  waitingForIdle = false;
+  const builds = queue;
+  queue = [];
+  for (const build of builds) {
+    let detail: string;
+    try {
+      detail = stringify({ v: 1, exchange: build() });
+    } catch {
+      continue; // a body that cannot be serialised is not worth losing the others for
+    }
+    dispatch.call(doc, new Custom(HOOK_EVENT, { detail }));
+  }
 }
+
+/** Arms one timer per burst (not one per exchange): when it fires early, it waits out the rest. */
+function wake(): void {
+  timer = undefined;
+  const now = Date.now();
+  const due = Math.min(lastAt + QUIET_MS, firstAt + MAX_WAIT_MS);
+  if (now < due) {
+    timer = later(wake, due - now);
+    return;
+  }
+  waitingForIdle = true;
+  whenIdle(() => {
+    if (waitingForIdle) flush();
+  });
+}
+
+function post(build: () => Record<string, unknown>): void {
+  lastAt = Date.now();
+  if (queue.length === 0) firstAt = lastAt;
+  queue.push(build);
+  if (queue.length >= MAX_PAGE_BATCH) return flush();
+  if (timer === undefined && !waitingForIdle) timer = later(wake, QUIET_MS);
+}
+
+w.addEventListener('pagehide', flush);
+doc.addEventListener('visibilitychange', () => {
+  if (doc.visibilityState === 'hidden') flush();
+});
 
 function bearer(auth: string | null | undefined): boolean {
   return auth != null && BEARER_JWT.test(auth.trim());
@@ -95,43 +161,64 @@ if (!w.__stepupHook) {
       }
       if (!bearer(auth)) return originalFetch.call(this, input, init);
     }
-    const headers = new Headers(initHeaders ?? (input instanceof Request ? input.headers : undefined));
-    if (!relevant(url, headers.get('authorization'))) return originalFetch.call(this, input, init);
-
     const startedAt = Date.now();
-    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    // A Request's body is gone once sent: its copy must be taken first.
     const requestCopy =
       init?.body === undefined && input instanceof Request && input.body ? input.clone().text() : null;
     const result = originalFetch.call(this, input, init);
-    const base = { method, url: absolute(url), requestHeaders: list(headers), startedAt };
-    void (async () => {
-      const requestBody = requestCopy ? text(await requestCopy.catch(() => '')) : bodyOf(init?.body);
+    // Everything else is read when the exchange is built, in an idle moment: right after a fetch call even
+    // `new Headers` and `new URL` cost tens of microseconds (measured). A Headers object may be reused and
+    // changed by the page, so that one is copied now; a record or a list is what SDKs build per request.
+    const copied = initHeaders instanceof Headers ? list(initHeaders) : undefined;
+    const base = () => {
+      let requestHeaders: Hdr[];
       try {
-        const response = await result;
-        const responseText = await response
-          .clone()
-          .text()
-          .catch(() => undefined);
-        post({
-          ...base,
-          requestBody,
-          status: response.status,
-          statusText: response.statusText,
-          responseHeaders: list(response.headers),
-          responseBody: responseText === undefined ? { kind: 'absent' } : text(responseText),
-          endedAt: Date.now(),
-        });
+        requestHeaders =
+          copied ?? list(new Headers(initHeaders ?? (input instanceof Request ? input.headers : undefined)));
+      } catch {
+        requestHeaders = []; // headers fetch refused: the promise it returned says why
+      }
+      const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+      return { method, url: absolute(url), requestHeaders, startedAt };
+    };
+    // When the response arrives only the clone is made (it must precede the page's own read of the body);
+    // the exchange is built and sent later, when the page is idle.
+    void (async () => {
+      let response: Response;
+      try {
+        response = await result;
       } catch (error) {
-        post({
-          ...base,
+        const requestBody = requestCopy ? text(await requestCopy.catch(() => '')) : bodyOf(init?.body);
+        const endedAt = Date.now();
+        post(() => ({
+          ...base(),
           requestBody,
           status: 0,
           responseHeaders: [],
           responseBody: { kind: 'absent' },
-          endedAt: Date.now(),
+          endedAt,
           error: String(error),
-        });
+        }));
+        return;
       }
+      let copy: Response | undefined;
+      try {
+        copy = response.clone();
+      } catch {
+        copy = undefined; // the body was already used: headers and status only
+      }
+      const responseText = copy ? await copy.text().catch(() => undefined) : undefined;
+      const endedAt = Date.now();
+      const requestText = requestCopy ? await requestCopy.catch(() => '') : undefined;
+      post(() => ({
+        ...base(),
+        requestBody: requestText !== undefined ? text(requestText) : bodyOf(init?.body),
+        status: response.status,
+        statusText: response.statusText,
+        responseHeaders: list(response.headers),
+        responseBody: responseText === undefined ? { kind: 'absent' } : text(responseText),
+        endedAt,
+      }));
     })();
     return result;
   };
@@ -160,6 +247,7 @@ if (!w.__stepupHook) {
       const startedAt = Date.now();
       const requestBody = bodyOf(body);
       this.addEventListener('loadend', () => {
+        const endedAt = Date.now();
         let responseText: string | undefined;
         try {
           responseText =
@@ -179,7 +267,7 @@ if (!w.__stepupHook) {
             const at = line.indexOf(':');
             return { name: line.slice(0, at).trim(), value: line.slice(at + 1).trim() };
           });
-        post({
+        post(() => ({
           method: info.method,
           url: absolute(info.url),
           requestHeaders: info.headers,
@@ -189,9 +277,9 @@ if (!w.__stepupHook) {
           responseHeaders,
           responseBody: responseText === undefined ? { kind: 'absent' } : text(responseText),
           startedAt,
-          endedAt: Date.now(),
+          endedAt,
           ...(this.status === 0 ? { error: 'XMLHttpRequest failed' } : {}),
-        });
+        }));
       });
     }
     return send.call(this, body);

@@ -4,6 +4,11 @@
  */
 import { canReplayOtp, canRetryOtp, canReplayVerbatim } from '../core/actions/rules.ts';
 import type { BackgroundReply } from '../shared/messages.ts';
+import {
+  backgroundCaptureState,
+  disableBackgroundCapture,
+  enableBackgroundCapture,
+} from '../platform/background-capture.ts';
 import { runInPage } from '../platform/page.ts';
 import { requestOrigin } from '../platform/permissions.ts';
 import { sendToBackground } from '../platform/runtime.ts';
@@ -42,6 +47,9 @@ export function createLiveServices(): PanelServices {
     fetchJwksAndVerify: async (...args) => (await import('./services/jwks.ts')).fetchJwksAndVerify(...args),
     exportLog: async (...args) => (await exportModule()).exportLog(...args),
     importLog: async (...args) => (await exportModule()).importLog(...args),
+    backgroundCapture: backgroundCaptureState,
+    // Not async: enableBackgroundCapture must reach permissions.request within the click's user gesture.
+    setBackgroundCapture: (enabled) => (enabled ? enableBackgroundCapture() : disableBackgroundCapture()),
     download: downloadText,
     now: () => Date.now(),
   };

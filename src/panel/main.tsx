@@ -51,6 +51,16 @@ darkQuery?.addEventListener('change', (e) => {
 
 const services = createLiveServices();
 
+// Browser-wide, not per tab: read even without an inspected tab.
+void services.backgroundCapture().then(
+  (state) => store.dispatch({ type: 'backgroundCaptureChanged', backgroundCapture: { state } }),
+  (error: unknown) =>
+    store.dispatch({
+      type: 'noticeShown',
+      notice: { tone: 'error', text: `Could not read whether background capture is on: ${String(error)}` },
+    }),
+);
+
 if (tabId !== null) {
   connectLog(store, tabId, { loadLog, followLog });
   void analyzerModule.then(

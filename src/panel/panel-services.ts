@@ -13,9 +13,11 @@ import type { BackgroundReply, ToBackground } from '../shared/messages.ts';
 import type { SdkStateResult } from '../core/actions/sdk-state.ts';
 import type { ActionResult } from './services/actions.ts';
 import type { FetchJwksVerifyResult } from './services/jwks.ts';
+import type { BackgroundCaptureState } from '../platform/background-capture.ts';
 
 export type {
   ActionResult,
+  BackgroundCaptureState,
   ExportedFile,
   ExportOptions,
   FetchJwksVerifyResult,
@@ -48,6 +50,13 @@ export interface PanelServices {
   fetchJwksAndVerify(token: string, apiBase: string): Promise<FetchJwksVerifyResult>;
   exportLog(exchanges: readonly HttpExchange[], options: ExportOptions): ExportedFile | Promise<ExportedFile>;
   importLog(text: string, options: ImportOptions): Promise<ImportResult>;
+  /** Whether the worker's webRequest observer runs (an optional permission in Chrome; always on in Firefox). */
+  backgroundCapture(): Promise<BackgroundCaptureState>;
+  /**
+   * Turns background capture on or off. Enabling asks for the permission synchronously, so call it first thing
+   * in a click handler (user gesture); in Chrome a grant answers 'pending' until the inspector restarts.
+   */
+  setBackgroundCapture(enabled: boolean): Promise<BackgroundCaptureState>;
   /** Saves a file through the browser's download. */
   download(file: ExportedFile): void;
   now(): number;

@@ -32,3 +32,9 @@ export function hasOrigin(origin: string): Promise<boolean> {
 export function removeOrigin(origin: string): Promise<boolean> {
   return browser.permissions.remove({ origins: [originPattern(origin)] });
 }
+
+/** Calls back after any permission was granted or withdrawn (register at the worker's top level). */
+export function onPermissionsChanged(callback: () => void): void {
+  browser.permissions.onAdded.addListener(callback);
+  browser.permissions.onRemoved.addListener(callback);
+}

@@ -1,6 +1,11 @@
 /**
- * chrome.webRequest, observe only. 'extraHeaders' is what makes Chrome report the headers it otherwise
- * hides from extensions; without it DPoP proofs would be visible but some Authorization/Cookie lines not.
+ * chrome.webRequest, observe only, and only while the user has granted the optional `webRequest`
+ * permission ("background capture"). Chromium routes every request of every page through the browser
+ * process as soon as any loaded extension holds that permission, listeners or not (WebRequestAPI's
+ * MayHaveProxies); measured here at 1.15-1.2x on loopback fetches of pages the extension never looks at
+ * (docs/performance.md). So the permission is optional and the listeners are added when it is granted.
+ * 'extraHeaders' is what makes Chrome report the headers it otherwise hides from extensions; without it
+ * DPoP proofs would be visible but some Authorization/Cookie lines not.
  * See https://developer.chrome.com/docs/extensions/reference/api/webRequest#life_cycle_of_requests
  *
  * Firefox has no 'extraHeaders' (its schema rejects the value, and addListener throws, losing every later
@@ -39,7 +44,17 @@ export type WebRequestEvent =
     }
   | { kind: 'error'; requestId: string; tabId: number; error: string; timeStamp: number };
 
-const FILTER: WebRequest.RequestFilter = { urls: ['<all_urls>'] };
+/**
+ * The step-up APIs' paths (src/core/capture/relevance.ts). Requests outside them still pass through
+ * Chromium's proxy, but no event is built or dispatched for them, and 'extraHeaders' (which makes the
+ * network service wait on the browser for each request's headers) applies to these URLs only.
+ */
+export const WEB_REQUEST_URLS: readonly string[] = [
+  '*://*/v1/session/*',
+  '*://*/api/v0/sdk/*',
+  'https://edge.prelude.dev/v1/signals*',
+];
+const FILTER: WebRequest.RequestFilter = { urls: [...WEB_REQUEST_URLS] };
 
 type HeaderOption = 'requestHeaders' | 'responseHeaders';
 
@@ -73,68 +88,92 @@ function bytesToBody(
   }
 }
 
+/** True when the optional `webRequest` permission is granted (the API object exists only then). */
+export function webRequestGranted(): boolean {
+  // The polyfill's proxy may keep a stale wrapper after a revocation: ask the browser's own namespace.
+  return (globalThis as { chrome?: { webRequest?: unknown } }).chrome?.webRequest !== undefined;
+}
+
+let stop: (() => void) | undefined;
+
+/** True while the listeners of {@link observeWebRequests} are in place. */
+export function isObservingWebRequests(): boolean {
+  return stop !== undefined;
+}
+
 /**
- * Subscribes to the request life cycle for every URL the extension has host permission for; the caller
- * filters. Call synchronously at the service worker's top level so events that wake it are delivered.
+ * Subscribes to the request life cycle of the step-up API URLs the extension has host permission for,
+ * when the permission is granted; returns whether it is subscribed. At the service worker's top level, call
+ * it synchronously so events that wake the worker are delivered; call it again when the permission arrives.
  */
-export function observeWebRequests(listener: (event: WebRequestEvent) => void): void {
-  browser.webRequest.onBeforeRequest.addListener(
-    (d) => {
-      const body = d.requestBody?.raw
-        ? bytesToBody(d.requestBody.raw)
-        : d.requestBody?.formData
-          ? { form: d.requestBody.formData as unknown as Record<string, string[]> }
-          : undefined;
-      listener({
-        kind: 'before',
-        requestId: d.requestId,
-        tabId: d.tabId,
-        method: d.method,
-        url: d.url,
-        timeStamp: d.timeStamp,
-        type: d.type,
-        ...(body ? { body } : {}),
-      });
-      return undefined;
-    },
-    FILTER,
-    ['requestBody'],
-  );
-  browser.webRequest.onSendHeaders.addListener(
-    (d) =>
-      listener({
-        kind: 'sendHeaders',
-        requestId: d.requestId,
-        tabId: d.tabId,
-        headers: (d.requestHeaders ?? []) as WrHeader[],
-      }),
-    FILTER,
-    headerOptions('requestHeaders'),
-  );
-  browser.webRequest.onCompleted.addListener(
-    (d) =>
-      listener({
-        kind: 'completed',
-        requestId: d.requestId,
-        tabId: d.tabId,
-        status: d.statusCode,
-        statusLine: d.statusLine,
-        headers: (d.responseHeaders ?? []) as WrHeader[],
-        timeStamp: d.timeStamp,
-        fromCache: d.fromCache,
-      }),
-    FILTER,
-    headerOptions('responseHeaders'),
-  );
-  browser.webRequest.onErrorOccurred.addListener(
-    (d) =>
-      listener({
-        kind: 'error',
-        requestId: d.requestId,
-        tabId: d.tabId,
-        error: d.error,
-        timeStamp: d.timeStamp,
-      }),
-    FILTER,
-  );
+export function observeWebRequests(listener: (event: WebRequestEvent) => void): boolean {
+  if (stop) return true;
+  if (!webRequestGranted()) return false;
+  const api = browser.webRequest;
+  const before = (d: WebRequest.OnBeforeRequestDetailsType) => {
+    const body = d.requestBody?.raw
+      ? bytesToBody(d.requestBody.raw)
+      : d.requestBody?.formData
+        ? { form: d.requestBody.formData as unknown as Record<string, string[]> }
+        : undefined;
+    listener({
+      kind: 'before',
+      requestId: d.requestId,
+      tabId: d.tabId,
+      method: d.method,
+      url: d.url,
+      timeStamp: d.timeStamp,
+      type: d.type,
+      ...(body ? { body } : {}),
+    });
+    return undefined;
+  };
+  const sendHeaders = (d: WebRequest.OnSendHeadersDetailsType) =>
+    listener({
+      kind: 'sendHeaders',
+      requestId: d.requestId,
+      tabId: d.tabId,
+      headers: (d.requestHeaders ?? []) as WrHeader[],
+    });
+  const completed = (d: WebRequest.OnCompletedDetailsType) =>
+    listener({
+      kind: 'completed',
+      requestId: d.requestId,
+      tabId: d.tabId,
+      status: d.statusCode,
+      statusLine: d.statusLine,
+      headers: (d.responseHeaders ?? []) as WrHeader[],
+      timeStamp: d.timeStamp,
+      fromCache: d.fromCache,
+    });
+  const failed = (d: WebRequest.OnErrorOccurredDetailsType) =>
+    listener({
+      kind: 'error',
+      requestId: d.requestId,
+      tabId: d.tabId,
+      error: d.error,
+      timeStamp: d.timeStamp,
+    });
+  api.onBeforeRequest.addListener(before, FILTER, ['requestBody']);
+  api.onSendHeaders.addListener(sendHeaders, FILTER, headerOptions('requestHeaders'));
+  api.onCompleted.addListener(completed, FILTER, headerOptions('responseHeaders'));
+  api.onErrorOccurred.addListener(failed, FILTER);
+  stop = () => {
+    try {
+      api.onBeforeRequest.removeListener(before);
+      api.onSendHeaders.removeListener(sendHeaders);
+      api.onCompleted.removeListener(completed);
+      api.onErrorOccurred.removeListener(failed);
+    } catch {
+      // The API went with the permission: its listeners went with it.
+    }
+  };
+  return true;
+}
+
+/** Drops the listeners added by {@link observeWebRequests} (the permission was withdrawn). */
+export function stopObservingWebRequests(): void {
+  const current = stop;
+  stop = undefined;
+  current?.();
 }

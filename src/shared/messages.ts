@@ -8,11 +8,17 @@ import type { HttpExchange } from '../core/http/exchange.ts';
 /** Bumped on any incompatible change; a context that sees another version ignores the message. */
 export const PROTOCOL_VERSION = 1;
 
-/** Tag on `window.postMessage` traffic from the MAIN-world page hook to the isolated relay. */
-export const HOOK_MESSAGE_TAG = 'stepup-inspector:hook';
+/**
+ * Type of the DOM event (a CustomEvent on `document`) by which the MAIN-world page hook hands one exchange
+ * to the isolated relay; its detail is the JSON text of a {@link HookMessage}.
+ */
+export const HOOK_EVENT = 'stepup-inspector:hook';
 
 /** Largest page-hook message the relay forwards (characters of JSON); bodies are capped before this. */
 export const MAX_PAGE_MESSAGE_CHARS = 2_000_000;
+
+/** Most page exchanges the relay sends to the worker in one message. */
+export const MAX_PAGE_BATCH = 50;
 
 /** Per-tab capture settings and counters, stored beside the log. */
 export interface TabLogState {
@@ -37,8 +43,11 @@ export interface TabLogState {
 export type ToBackground =
   /** From the DevTools page: an exchange seen by chrome.devtools.network, with its response body. */
   | { v: 1; type: 'captureExchange'; source: 'devtools'; tabId: number; exchange: HttpExchange }
-  /** From the isolated relay: what the page hook reported. The tab is taken from the sender, never the message. */
-  | { v: 1; type: 'pageExchange'; exchange: unknown }
+  /**
+   * From the isolated relay: what the page hook reported, in order, batched (null: a message the relay
+   * refused, counted as rejected). The tab is taken from the sender, never the message.
+   */
+  | { v: 1; type: 'pageExchanges'; exchanges: unknown[] }
   | { v: 1; type: 'clearLog'; tabId: number }
   | { v: 1; type: 'setPreserve'; tabId: number; preserve: boolean }
   | { v: 1; type: 'setHook'; origin: string; enabled: boolean }
@@ -47,9 +56,8 @@ export type ToBackground =
 
 export type BackgroundReply = { ok: true; hookOrigins?: string[] } | { ok: false; error: string };
 
-/** What the page hook posts on `window` (forgeable by the page: the relay validates it). */
+/** What the page hook sends, as JSON text (forgeable by the page: the relay and the worker validate it). */
 export interface HookMessage {
-  tag: typeof HOOK_MESSAGE_TAG;
   v: 1;
   exchange: unknown;
 }
@@ -68,8 +76,10 @@ export function parseToBackground(message: unknown): ToBackground | null {
       return message.source === 'devtools' && isTabId(message.tabId) && isRecord(message.exchange)
         ? (message as ToBackground)
         : null;
-    case 'pageExchange':
-      return 'exchange' in message ? { v: 1, type: 'pageExchange', exchange: message.exchange } : null;
+    case 'pageExchanges':
+      return Array.isArray(message.exchanges) && message.exchanges.length <= MAX_PAGE_BATCH
+        ? { v: 1, type: 'pageExchanges', exchanges: message.exchanges as unknown[] }
+        : null;
     case 'clearLog':
       return isTabId(message.tabId) ? { v: 1, type: 'clearLog', tabId: message.tabId } : null;
     case 'setPreserve':
@@ -89,9 +99,21 @@ export function parseToBackground(message: unknown): ToBackground | null {
   }
 }
 
-/** Narrows a `window` message event's data to a hook message. */
-export function isHookMessage(data: unknown): data is HookMessage {
-  return isRecord(data) && data.tag === HOOK_MESSAGE_TAG && data.v === PROTOCOL_VERSION && 'exchange' in data;
+/**
+ * The exchange of a page-hook event's detail, or null when the detail is not the JSON text of a
+ * {@link HookMessage} within {@link MAX_PAGE_MESSAGE_CHARS}. Never throws: the page controls the input.
+ */
+export function parseHookDetail(detail: unknown): unknown {
+  if (typeof detail !== 'string' || detail.length > MAX_PAGE_MESSAGE_CHARS) return null;
+  let message: unknown;
+  try {
+    message = JSON.parse(detail);
+  } catch {
+    return null;
+  }
+  return isRecord(message) && message.v === PROTOCOL_VERSION && 'exchange' in message
+    ? message.exchange
+    : null;
 }
 
 /** Storage keys, in one place so the panel and the worker cannot drift apart. */
@@ -100,6 +122,8 @@ export const storageKeys = {
   exchange: (id: string) => `ex:${id}`,
   pending: (requestId: string) => `wr:${requestId}`,
   hookOrigins: 'hook-origins',
+  /** Set when background capture was granted since the extension started: it works from its next start. */
+  backgroundCapturePending: 'bg-capture-pending',
   isTab: (key: string) => key.startsWith('tab:'),
   isExchange: (key: string) => key.startsWith('ex:'),
   tabOfExchangeKey: (key: string) => Number(key.slice(3, key.indexOf('-'))),

@@ -3,11 +3,25 @@
  * every session-API exchange the emulator served is in the tab's log exactly once, in order, with bodies
  * and DPoP headers, through service-worker restarts, and a hostile page cannot corrupt it.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { HttpExchange } from '../../src/core/http/exchange.ts';
 import type { TabLogState } from '../../src/shared/messages.ts';
 import type { RecordedRequest } from '../../demo/emulator/recorder.ts';
-import { demo, expect, openDevToolsPanel, stopServiceWorker, tabIdOf, test } from './fixtures.ts';
+import {
+  demo,
+  expect,
+  launchChromium,
+  openDevToolsPanel,
+  openPanelAsTab,
+  serviceWorkerOf,
+  stopServiceWorker,
+  tabIdOf,
+  test,
+} from './fixtures.ts';
+import { keepScreenshot } from './panel-support.ts';
 
 interface TabLog {
   state: TabLogState | undefined;
@@ -48,6 +62,16 @@ async function withPageHook(
   }
 }
 
+/** Signs the demo out for good (cookies and the SDK's storage gone) and reloads it on its login form. */
+async function forgetDemoSession(context: BrowserContext, page: Page, demoUrl: string): Promise<void> {
+  await context.clearCookies();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(demoUrl).origin, storageTypes: 'all' });
+  await cdp.detach();
+  await page.reload();
+  await page.getByTestId('login-phone').waitFor();
+}
+
 async function readLog(probe: Page, tabId: number): Promise<TabLog> {
   return probe.evaluate(async (id) => {
     const all = await chrome.storage.session.get(null);
@@ -67,14 +91,18 @@ function served(requests: readonly RecordedRequest[]) {
   return requests.filter((r) => r.path.startsWith('/v1/session/'));
 }
 
-/** Waits until the log holds one session-API exchange per served request, with every response complete. */
+/**
+ * Waits until the log holds one session-API exchange per served request, with every response complete.
+ * Without background capture (`webRequest: false`) only the page's own requests are seen: no CORS preflights.
+ */
 async function expectCapturedAsServed(
   probe: Page,
   tabId: number,
   requests: readonly RecordedRequest[],
   withBodies: boolean,
+  { webRequest = true }: { webRequest?: boolean } = {},
 ) {
-  const expected = served(requests);
+  const expected = served(requests).filter((r) => webRequest || r.method !== 'OPTIONS');
   let log: TabLog = { state: undefined, exchanges: [] };
   const sessionExchanges = () => log.exchanges.filter((x) => x.url.includes('/v1/session/'));
   await expect
@@ -116,8 +144,9 @@ async function expectCapturedAsServed(
   }
   // Each exchange came through webRequest (the headers actually sent) and, with bodies, one body source.
   for (const x of got) {
-    expect(x.sources).toContain('webrequest');
-    if (withBodies && x.method !== 'OPTIONS') expect(x.sources.length).toBeGreaterThan(1);
+    if (!webRequest) expect(x.sources).toEqual(['page-hook']);
+    else expect(x.sources).toContain('webrequest');
+    if (webRequest && withBodies && x.method !== 'OPTIONS') expect(x.sources.length).toBeGreaterThan(1);
   }
   return log;
 }
@@ -141,8 +170,12 @@ test.describe('capture', () => {
       const log = await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true);
 
       // The app's own protected API (bearer token) is kept too: it is where single-use grants are consumed.
-      const transfers = log.exchanges.filter((x) => x.url.endsWith('/api/transfer') && x.method === 'POST');
-      expect(transfers.map((x) => x.status)).toEqual([200, 403]);
+      // The hook sends its captures once the page is quiet: the last one may still be on its way.
+      const transfers = async () =>
+        (await readLog(probe, tabId)).exchanges
+          .filter((x) => x.url.endsWith('/api/transfer') && x.method === 'POST')
+          .map((x) => x.status);
+      await expect.poll(transfers).toEqual([200, 403]);
       expect(log.state?.dropped).toBe(0);
     });
   });
@@ -190,6 +223,103 @@ test.describe('capture', () => {
         .filter((x) => x.url.includes('/v1/session/'))
         .every((x) => x.sources.join() === 'webrequest'),
     ).toBe(true);
+  });
+
+  test('with background capture off (the default) nothing is seen without DevTools or the hook; the hook alone brings headers and bodies', async ({
+    extensionPath,
+    stack,
+    otp,
+  }) => {
+    test.skip(!extensionPath, 'needs the built extension (npm run build)');
+    // A browser of its own, as installed: the shared one runs with background capture on.
+    stack.emulator.reset();
+    const own = await launchChromium({ headless: true, extensionPath, args: stack.chromiumArgs });
+    try {
+      const id = own.extensionId as string;
+      const page = await own.context.newPage();
+      await demo.openDemo(page, `${stack.demoUrl}?run=background-off`);
+      const probe = await extensionProbe(own.context, id);
+      expect(await probe.evaluate(() => chrome.permissions.contains({ permissions: ['webRequest'] }))).toBe(
+        false,
+      );
+      const tabId = await tabIdOf(own.context, id, page);
+      await withPageHook(probe, page, new URL(stack.demoUrl).origin, async () => {
+        await demo.loginWithPhone(page, otp);
+        await demo.stepUpTransfer(page, otp);
+        await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true, { webRequest: false });
+      });
+      // The hook off, a fresh sign-in with neither DevTools nor the hook: nothing more in the log.
+      const before = (await readLog(probe, tabId)).exchanges.length;
+      const served = stack.emulator.requests.length;
+      await forgetDemoSession(own.context, page, stack.demoUrl);
+      await demo.loginWithPhone(page, otp);
+      expect(stack.emulator.requests.length).toBeGreaterThan(served);
+      expect((await readLog(probe, tabId)).exchanges.length).toBe(before);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('background capture from the toolbar: granted with "restart needed", in effect after a restart, then off again', async ({
+    extensionPath,
+    stack,
+    otp,
+  }, testInfo) => {
+    test.skip(!extensionPath, 'needs the built extension (npm run build)');
+    stack.emulator.reset();
+    const profileDir = await mkdtemp(join(tmpdir(), 'stepup-inspector-profile-'));
+    const launch = () =>
+      launchChromium({ headless: true, extensionPath, args: stack.chromiumArgs, profileDir });
+    try {
+      let browser = await launch();
+      const id = browser.extensionId as string;
+      let page = await browser.context.newPage();
+      await demo.openDemo(page, `${stack.demoUrl}?run=background-toolbar`);
+      let panel = await openPanelAsTab(browser.context, id, await tabIdOf(browser.context, id, page));
+      const toggle = () => panel.getByTestId('background-capture-toggle');
+      await expect(toggle()).not.toBeChecked();
+      await toggle().check();
+      await expect(panel.getByTestId('background-capture-pending')).toBeVisible();
+      await expect(panel.getByTestId('notice')).toContainText('next start');
+      await panel.setViewportSize({ width: 1280, height: 360 });
+      await keepScreenshot(panel, testInfo, 'background-capture-pending');
+      // Granted, but Chromium routes requests through an extension only when it loads it: nothing yet.
+      let tabId = await tabIdOf(browser.context, id, page);
+      let probe = await extensionProbe(browser.context, id);
+      await demo.loginWithPhone(page, otp);
+      expect((await readLog(probe, tabId)).exchanges).toEqual([]);
+      await browser.close();
+
+      // Chrome's next start: the same profile, the permission held from the extension's load.
+      stack.emulator.reset();
+      browser = await launch();
+      page = await browser.context.newPage();
+      await demo.openDemo(page, `${stack.demoUrl}?run=background-toolbar-2`);
+      tabId = await tabIdOf(browser.context, id, page);
+      panel = await openPanelAsTab(browser.context, id, tabId);
+      await expect(toggle()).toBeChecked();
+      await expect(panel.getByTestId('background-capture-pending')).toHaveCount(0);
+      probe = await extensionProbe(browser.context, id);
+      await demo.loginWithPhone(page, otp);
+      await expectCapturedAsServed(probe, tabId, stack.emulator.requests, false);
+
+      // Off again: the listeners go at once (Chrome keeps routing until its next start, as the notice says).
+      await toggle().uncheck();
+      await expect(panel.getByTestId('notice')).toContainText('Background capture off');
+      const worker = await serviceWorkerOf(browser.context, id);
+      await expect
+        .poll(() => worker.evaluate(() => chrome.webRequest?.onBeforeRequest.hasListeners() ?? false))
+        .toBe(false);
+      const before = (await readLog(probe, tabId)).exchanges.length;
+      const served = stack.emulator.requests.length;
+      await forgetDemoSession(browser.context, page, stack.demoUrl);
+      await demo.loginWithPhone(page, otp);
+      expect(stack.emulator.requests.length).toBeGreaterThan(served);
+      expect((await readLog(probe, tabId)).exchanges.length).toBe(before);
+      await browser.close();
+    } finally {
+      await rm(profileDir, { recursive: true, force: true });
+    }
   });
 
   test('with DevTools open and no page hook, response bodies come from the DevTools network log', async ({
@@ -255,7 +385,9 @@ test.describe('capture', () => {
       const before = await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true);
 
       await demoPage.evaluate(() => {
-        const tag = 'stepup-inspector:hook';
+        // The page can dispatch the hook's own event (and post anything anywhere).
+        const type = 'stepup-inspector:hook';
+        const send = (detail: unknown) => document.dispatchEvent(new CustomEvent(type, { detail }));
         const now = Date.now();
         const forged = (path: string, extra: Record<string, unknown> = {}) => ({
           method: 'POST',
@@ -271,31 +403,32 @@ test.describe('capture', () => {
           ...extra,
         });
         // 1. well-formed but forged: kept, tagged page-reported, cannot claim other sources or the inspector.
-        window.postMessage({ tag, v: 1, exchange: forged('/refresh') }, '*');
-        // 2. malformed: rejected.
-        window.postMessage({ tag, v: 1, exchange: { method: 42 } }, '*');
-        window.postMessage({ tag, v: 99, exchange: forged('/wrong-version') }, '*');
+        send(JSON.stringify({ v: 1, exchange: forged('/refresh') }));
+        // 2. malformed: rejected (bad exchange, wrong version, not JSON, not a string).
+        send(JSON.stringify({ v: 1, exchange: { method: 42 } }));
+        send(JSON.stringify({ v: 99, exchange: forged('/wrong-version') }));
+        send('{"v":1,"exchange":');
+        send({ v: 1, exchange: forged('/object-detail') });
         // 3. huge (3 MB): rejected by the relay before it reaches the worker.
-        window.postMessage(
-          {
-            tag,
+        send(
+          JSON.stringify({
             v: 1,
             exchange: forged('/huge', { requestBody: { kind: 'text', text: 'x'.repeat(3_000_000) } }),
-          },
-          '*',
+          }),
         );
         // 4. prototype pollution attempts.
-        const polluted = JSON.parse(
-          `{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}`,
+        send(
+          `{"v":1,"exchange":${JSON.stringify(forged('/proto')).replace('{', '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},')}}`,
         );
-        window.postMessage({ tag, v: 1, exchange: Object.assign(polluted, forged('/proto')) }, '*');
         // 5. a message shaped like a command: the relay only ever forwards page exchanges.
-        window.postMessage({ tag, v: 1, type: 'clearLog', exchange: null }, '*');
+        send(JSON.stringify({ v: 1, type: 'clearLog', exchange: null }));
+        // 6. the old channel: window messages are not listened to at all.
+        window.postMessage({ tag: type, v: 1, exchange: forged('/post-message') }, '*');
       });
 
       await expect
         .poll(async () => (await readLog(probe, tabId)).state?.rejected ?? 0, { timeout: 10_000 })
-        .toBeGreaterThanOrEqual(4);
+        .toBeGreaterThanOrEqual(6);
       const after = await readLog(probe, tabId);
       const forged = after.exchanges.filter((x) => x.url.startsWith('https://forged.example/'));
       expect(forged.map((x) => new URL(x.url).pathname).sort()).toEqual([

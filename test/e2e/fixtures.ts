@@ -12,6 +12,7 @@
 import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 import { extensionDistDir, startStack, type Stack } from '../../demo/stack.ts';
 import { launchChromium, type LaunchedChromium } from './harness/launch.ts';
+import { launchWithBackgroundCapture } from './harness/extension.ts';
 import { openDemo } from './harness/demo-driver.ts';
 import { OtpReader, type InboxMessage, type OtpQuery } from './harness/otp.ts';
 
@@ -69,7 +70,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   ],
   chromiumSession: [
     async ({ stack, extensionPath }, use) => {
-      const session = await launchChromium({ headless: true, extensionPath, args: stack.chromiumArgs });
+      // The suite runs as a developer who turned background capture (webRequest) on and restarted Chrome;
+      // the capture spec checks the default, off, in a browser of its own.
+      const session = extensionPath
+        ? await launchWithBackgroundCapture({ headless: true, extensionPath, args: stack.chromiumArgs })
+        : await launchChromium({ headless: true, extensionPath, args: stack.chromiumArgs });
       await use(session);
       await session.close();
     },

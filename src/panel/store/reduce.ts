@@ -25,6 +25,7 @@ export function initialPanelState(overrides: Partial<PanelState> = {}): PanelSta
     filter: { apiOnly: true, text: '' },
     theme: 'light',
     hook: { origin: null, enabled: false, known: false, busy: false },
+    backgroundCapture: { state: 'unknown', busy: false },
     importProgress: null,
     notice: null,
     otpActions: {},
@@ -178,6 +179,11 @@ export function reducePanel(state: PanelState, event: PanelEvent): PanelState {
       return state.theme === event.theme ? state : { ...state, theme: event.theme };
     case 'hookChanged':
       return { ...state, hook: { ...state.hook, ...event.hook } };
+    case 'backgroundCaptureChanged': {
+      const next = { ...state.backgroundCapture, ...event.backgroundCapture };
+      const same = next.state === state.backgroundCapture.state && next.busy === state.backgroundCapture.busy;
+      return same ? state : { ...state, backgroundCapture: next };
+    }
     case 'importProgressed':
       return { ...state, importProgress: event.progress };
     case 'noticeShown':

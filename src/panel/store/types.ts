@@ -6,7 +6,7 @@ import type { HttpExchange } from '../../core/http/exchange.ts';
 import type { SessionModel, TokenLocation } from '../../core/model/types.ts';
 import type { TabLogState } from '../../shared/messages.ts';
 import type { LogEvent, LogSnapshot } from '../log-source.ts';
-import type { ActionResult } from '../panel-services.ts';
+import type { ActionResult, BackgroundCaptureState } from '../panel-services.ts';
 
 /** The panel's top-level views (tabs under the toolbar). */
 export type ViewId = 'timeline' | 'exchanges' | 'findings' | 'sdk';
@@ -64,6 +64,14 @@ export interface HookState {
   busy: boolean;
 }
 
+/** Background capture (the worker's webRequest observer): browser-wide, not per tab. */
+export interface BackgroundCaptureView {
+  /** 'unknown' until the first read answered (the toggle waits for it). */
+  state: BackgroundCaptureState | 'unknown';
+  /** A change is under way: the toggle shows the requested value and takes no clicks. */
+  busy: boolean;
+}
+
 export interface ImportProgress {
   name: string;
   /** 0..1 */
@@ -105,6 +113,7 @@ export interface PanelState {
   filter: ExchangeFilter;
   theme: ThemeName;
   hook: HookState;
+  backgroundCapture: BackgroundCaptureView;
   importProgress: ImportProgress | null;
   notice: Notice | null;
   /** By challenge id. */
@@ -143,6 +152,7 @@ export type PanelEvent =
   | { type: 'filterChanged'; apiOnly?: boolean; text?: string }
   | { type: 'themeChanged'; theme: ThemeName }
   | { type: 'hookChanged'; hook: Partial<HookState> }
+  | { type: 'backgroundCaptureChanged'; backgroundCapture: Partial<BackgroundCaptureView> }
   | { type: 'importProgressed'; progress: ImportProgress | null }
   | { type: 'noticeShown'; notice: Notice | null }
   | { type: 'otpActionStarted'; challengeId: string; action: 'replay' | 'retry' }

@@ -1,12 +1,13 @@
 /**
- * The DevTools-style toolbar: Clear, Preserve log, the page-hook toggle, the session switcher, capture
- * counters, Export and Import.
+ * The DevTools-style toolbar: Clear, Preserve log, the page-hook toggle, background capture, the session
+ * switcher, capture counters, Export and Import.
  */
 import { useState } from 'preact/hooks';
 import { PROTOCOL_VERSION } from '../../shared/messages.ts';
 import { useDispatch, useServices, useStore } from '../hooks.ts';
 import { selectActiveSession, selectCounters } from '../store/selectors.ts';
-import { LIVE_SESSION } from '../store/types.ts';
+import type { BackgroundCaptureState } from '../panel-services.ts';
+import { LIVE_SESSION, type Notice } from '../store/types.ts';
 import { ClearIcon, DownloadIcon, UploadIcon } from './icons.tsx';
 import manifest from '../../../manifest.json' with { type: 'json' };
 
@@ -19,6 +20,7 @@ export function Toolbar({ onImport }: { onImport: () => void }) {
       <span class="divider" />
       <PreserveToggle />
       <HookToggle />
+      <BackgroundCaptureToggle />
       <span class="spacer" />
       <ExportMenu />
       <button
@@ -184,6 +186,113 @@ function HookToggle() {
       />
       <span class="hook-label">{label}</span>
     </label>
+  );
+}
+
+const BACKGROUND_CAPTURE_DOES =
+  'Captures the headers (and request bodies) of Session API requests in every tab, even with DevTools closed and no page hook. No response bodies: those come from DevTools or the page hook.';
+const BACKGROUND_CAPTURE_COSTS =
+  'The cost: while it is on, Chrome sends every request of every page through the inspector: about 1.3x the time of a fast local request, 1.8x for session-API requests (measured, docs/performance.md).';
+
+function backgroundCaptureTitle(state: BackgroundCaptureState | 'unknown'): string {
+  switch (state) {
+    case 'unknown':
+      return 'Reading whether background capture is on…';
+    case 'always':
+      return `Part of the install in Firefox. ${BACKGROUND_CAPTURE_DOES}`;
+    case 'pending':
+      return `Granted: starts at Chrome's next start. ${BACKGROUND_CAPTURE_DOES} ${BACKGROUND_CAPTURE_COSTS}`;
+    case 'on':
+    case 'off':
+      return `${BACKGROUND_CAPTURE_DOES} ${BACKGROUND_CAPTURE_COSTS}`;
+  }
+}
+
+/** Why a grant is not in effect yet, and when it will be. */
+const PENDING_NOTICE: Notice = {
+  tone: 'info',
+  text: "Background capture is granted and starts at Chrome's next start: Chrome decides when it loads the inspector whether to route requests through it.",
+};
+
+/** What to tell the user once a change of background capture answered. */
+function backgroundCaptureNotice(
+  enable: boolean,
+  before: BackgroundCaptureState,
+  after: BackgroundCaptureState,
+): Notice {
+  if (enable) {
+    if (after === 'pending') return PENDING_NOTICE;
+    if (after === 'off')
+      return {
+        tone: 'error',
+        text: 'The browser did not grant the webRequest permission: background capture stays off.',
+      };
+    return { tone: 'success', text: 'Background capture on.' };
+  }
+  if (after !== 'off') return { tone: 'info', text: 'Background capture stays on in this browser.' };
+  // A grant still pending never started the routing (Chromium decides it when the extension starts).
+  if (before === 'pending') return { tone: 'info', text: 'Background capture off.' };
+  return {
+    tone: 'info',
+    text: 'Background capture off. Chrome keeps routing requests through the inspector until its next start.',
+  };
+}
+
+function BackgroundCaptureToggle() {
+  const services = useServices();
+  const { state, busy } = useStore((s) => s.backgroundCapture);
+  const dispatch = useDispatch();
+  const checked = state === 'on' || state === 'pending' || state === 'always';
+  const onChange = (event: Event) => {
+    const enable = (event.currentTarget as HTMLInputElement).checked;
+    if (state === 'unknown' || state === 'always' || busy) return;
+    const before = state;
+    // The permission request needs the click's user gesture: it is the first call, before any await.
+    const change = services.setBackgroundCapture(enable);
+    dispatch({ type: 'backgroundCaptureChanged', backgroundCapture: { busy: true } });
+    change.then(
+      (after) => {
+        dispatch({ type: 'backgroundCaptureChanged', backgroundCapture: { state: after, busy: false } });
+        dispatch({
+          type: 'noticeShown',
+          notice: backgroundCaptureNotice(enable, before, after),
+        });
+      },
+      (error: unknown) => {
+        // The state itself never moved while busy: dropping busy shows it again.
+        dispatch({ type: 'backgroundCaptureChanged', backgroundCapture: { busy: false } });
+        dispatch({
+          type: 'noticeShown',
+          notice: { tone: 'error', text: `Could not change background capture: ${String(error)}` },
+        });
+      },
+    );
+  };
+  return (
+    <>
+      <label class="tb-check background-capture" title={backgroundCaptureTitle(state)}>
+        <input
+          type="checkbox"
+          // While a change runs the box keeps showing what was asked for: a click always flips it.
+          checked={busy ? !checked : checked}
+          disabled={state === 'unknown' || state === 'always' || busy}
+          onChange={onChange}
+          data-testid="background-capture-toggle"
+        />
+        Background capture
+      </label>
+      {state === 'pending' ? (
+        <button
+          type="button"
+          class="tb-pending"
+          title="Background capture starts at Chrome's next start. Click for why."
+          onClick={() => dispatch({ type: 'noticeShown', notice: PENDING_NOTICE })}
+          data-testid="background-capture-pending"
+        >
+          restart needed
+        </button>
+      ) : null}
+    </>
   );
 }
 

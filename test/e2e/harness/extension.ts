@@ -2,7 +2,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
+import { launchChromium, type LaunchChromiumOptions, type LaunchedChromium } from './launch.ts';
 
 /** Where crxjs puts the panel page inside the built extension. */
 export const PANEL_PATH = 'src/panel/panel.html';
@@ -65,6 +68,50 @@ export async function serviceWorkerOf(
       timeout: timeoutMs,
     }))
   );
+}
+
+/**
+ * Grants background capture (the optional `webRequest` permission) from an extension page, as the panel's
+ * box does (Chrome asks nothing for it). Chromium applies it from the extension's next load
+ * (src/platform/background-capture.ts): see {@link launchWithBackgroundCapture}.
+ */
+export async function grantBackgroundCapture(context: BrowserContext, extensionId: string): Promise<void> {
+  const page = await context.newPage();
+  try {
+    await page.goto(`chrome-extension://${extensionId}/${PANEL_PATH}`);
+    const granted = await page.evaluate(() => chrome.permissions.request({ permissions: ['webRequest'] }));
+    if (!granted) throw new Error('the webRequest permission was refused');
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Chromium with the extension and background capture in effect, as for a user who turned it on and
+ * restarted Chrome: a first start on a new profile grants the permission, the second start (same profile)
+ * loads the extension holding it. Closing removes the profile.
+ */
+export async function launchWithBackgroundCapture(
+  options: LaunchChromiumOptions & { extensionPath: string },
+): Promise<LaunchedChromium> {
+  const profileDir = await mkdtemp(join(tmpdir(), 'stepup-inspector-profile-'));
+  try {
+    const first = await launchChromium({ ...options, profileDir });
+    if (!first.extensionId) throw new Error('the extension did not start');
+    await grantBackgroundCapture(first.context, first.extensionId);
+    await first.close();
+    const second = await launchChromium({ ...options, profileDir });
+    return {
+      ...second,
+      async close() {
+        await second.close();
+        await rm(profileDir, { recursive: true, force: true, maxRetries: 3 });
+      },
+    };
+  } catch (error) {
+    await rm(profileDir, { recursive: true, force: true, maxRetries: 3 });
+    throw error;
+  }
 }
 
 /**

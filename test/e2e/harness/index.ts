@@ -8,6 +8,8 @@ export {
 export {
   DEVTOOLS_PAGE_PATH,
   PANEL_PATH,
+  grantBackgroundCapture,
+  launchWithBackgroundCapture,
   extensionIdFromManifest,
   openPanelAsTab,
   serviceWorkerOf,

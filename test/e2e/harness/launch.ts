@@ -32,12 +32,14 @@ export interface LaunchChromiumOptions {
   viewport?: { width: number; height: number } | null;
   /** Chromium executable; default from scripts/ensure-chromium.mjs (CHROME_PATH or /usr/bin/chromium). */
   executablePath?: string;
+  /** A profile directory to reuse (kept on close: its owner removes it); default a new temporary one. */
+  profileDir?: string;
 }
 
 /** A running persistent Chromium context. */
 export interface LaunchedChromium {
   context: BrowserContext;
-  /** The temporary profile directory (removed by {@link LaunchedChromium.close}). */
+  /** The profile directory (removed by {@link LaunchedChromium.close} when launchChromium made it). */
   profileDir: string;
   /** The extension's id, or null when no extension was loaded (or it did not start). */
   extensionId: string | null;
@@ -48,7 +50,8 @@ export interface LaunchedChromium {
 /** Launches a persistent context (extensions need one) on a fresh temporary profile. */
 export async function launchChromium(options: LaunchChromiumOptions = {}): Promise<LaunchedChromium> {
   const executablePath = options.executablePath ?? ensureChromium();
-  const profileDir = await mkdtemp(join(tmpdir(), 'stepup-inspector-profile-'));
+  const ownProfile = options.profileDir === undefined;
+  const profileDir = options.profileDir ?? (await mkdtemp(join(tmpdir(), 'stepup-inspector-profile-')));
   const extensionArgs = options.extensionPath
     ? // Playwright adds --disable-extensions by default; --disable-extensions-except re-enables ours only.
       [`--disable-extensions-except=${options.extensionPath}`, `--load-extension=${options.extensionPath}`]
@@ -67,7 +70,7 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       handleSIGHUP: false,
     });
   } catch (err) {
-    await rm(profileDir, { recursive: true, force: true });
+    if (ownProfile) await rm(profileDir, { recursive: true, force: true });
     const full = (err as Error).message;
     const hint = /Missing X server|\$DISPLAY/.test(full)
       ? ' (no X display: run headless, or under xvfb-run)'
@@ -86,7 +89,7 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
     close() {
       closing ??= (async () => {
         await context.close().catch(() => undefined);
-        await rm(profileDir, { recursive: true, force: true, maxRetries: 3 });
+        if (ownProfile) await rm(profileDir, { recursive: true, force: true, maxRetries: 3 });
       })();
       return closing;
     },

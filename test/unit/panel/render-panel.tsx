@@ -6,7 +6,7 @@ import { canReplayOtp, canReplayVerbatim, canRetryOtp } from '../../../src/core/
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import type { SessionModel } from '../../../src/core/model/types.ts';
 import { ServicesContext, StoreContext } from '../../../src/panel/hooks.ts';
-import type { PanelServices } from '../../../src/panel/panel-services.ts';
+import type { BackgroundCaptureState, PanelServices } from '../../../src/panel/panel-services.ts';
 import { createPanelStore, type PanelStore } from '../../../src/panel/store/panel-store.ts';
 import type { PanelState } from '../../../src/panel/store/types.ts';
 
@@ -32,6 +32,10 @@ export function fakeServices(overrides: Partial<PanelServices> = {}): PanelServi
       ok: false as const,
       error: { code: 'malformed' as const, message: 'fake' },
     })),
+    backgroundCapture: vi.fn(async () => 'off' as const),
+    setBackgroundCapture: vi.fn(async (enabled: boolean): Promise<BackgroundCaptureState> =>
+      enabled ? 'pending' : 'off',
+    ),
     download: vi.fn(),
     now: () => Date.now(),
     ...overrides,

@@ -244,7 +244,7 @@ describe('reducePanel: selection, filter, view', () => {
     expect(reducePanel(state, { type: 'detailClosed' })).toBe(state);
   });
 
-  it('markFocused, viewChanged, themeChanged, hookChanged, noticeShown', () => {
+  it('markFocused, viewChanged, themeChanged, hookChanged, backgroundCaptureChanged, noticeShown', () => {
     let state = three();
     state = reducePanel(state, { type: 'markFocused', mark: 'm1' });
     expect(state.selection.mark).toBe('m1');
@@ -255,6 +255,18 @@ describe('reducePanel: selection, filter, view', () => {
     state = reducePanel(state, { type: 'hookChanged', hook: { origin: 'http://localhost:5173' } });
     state = reducePanel(state, { type: 'hookChanged', hook: { enabled: true } });
     expect(state.hook).toEqual({ origin: 'http://localhost:5173', enabled: true, known: false, busy: false });
+    expect(state.backgroundCapture).toEqual({ state: 'unknown', busy: false });
+    state = reducePanel(state, { type: 'backgroundCaptureChanged', backgroundCapture: { state: 'off' } });
+    state = reducePanel(state, { type: 'backgroundCaptureChanged', backgroundCapture: { busy: true } });
+    expect(state.backgroundCapture).toEqual({ state: 'off', busy: true });
+    state = reducePanel(state, {
+      type: 'backgroundCaptureChanged',
+      backgroundCapture: { state: 'pending', busy: false },
+    });
+    expect(state.backgroundCapture).toEqual({ state: 'pending', busy: false });
+    expect(
+      reducePanel(state, { type: 'backgroundCaptureChanged', backgroundCapture: { state: 'pending' } }),
+    ).toBe(state);
     state = reducePanel(state, { type: 'noticeShown', notice: { tone: 'error', text: 'x' } });
     expect(state.notice?.text).toBe('x');
     state = reducePanel(state, { type: 'analysisStateChanged', analysing: true });
