@@ -220,23 +220,7 @@ async function start(log: (m: string) => void, allowBuild: boolean): Promise<Bro
     tabIdOf: (page) => tabIdOf(context, extensionId, page),
     async openPanel(tabId, options = {}) {
       const url = `chrome-extension://${extensionId}/${PANEL_PATH}?tabId=${tabId}`;
-      let page: Page;
-      if (options.newWindow) {
-        const browser = context.browser();
-        if (!browser) throw new Error('no browser to open a window in');
-        const cdp = await browser.newBrowserCDPSession();
-        const opened = context.waitForEvent('page', { predicate: (p) => p.url() === url });
-        // Target.createTarget is missing from Playwright's protocol typings: an untyped send.
-        await (cdp.send as (method: string, params: object) => Promise<unknown>)('Target.createTarget', {
-          url,
-          newWindow: true,
-        });
-        page = await opened;
-        await cdp.detach().catch(() => undefined);
-      } else {
-        page = await context.newPage();
-        await page.goto(url);
-      }
+      const page = options.newWindow ? await openWindow(context, url) : await openTab(context, url);
       await page.setViewportSize({ width: 1280, height: 800 });
       await page.getByTestId('panel-app').waitFor();
       return page;
@@ -252,6 +236,29 @@ async function start(log: (m: string) => void, allowBuild: boolean): Promise<Bro
       plain.server.closeAllConnections();
     },
   };
+}
+
+/**
+ * Opens `url` in a new window of `context` (CDP Target.createTarget), so that it is the active, visible tab of
+ * its window: a background tab's timers are throttled, and bringing a tab to the front is work of its own.
+ */
+export async function openWindow(context: BrowserContext, url: string): Promise<Page> {
+  const browser = context.browser();
+  if (!browser) throw new Error('no browser to open a window in');
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    const opened = context.waitForEvent('page', { predicate: (p) => p.url() === url });
+    // Target.createTarget is missing from Playwright's protocol typings: an untyped send.
+    await (cdp.send as (method: string, params: object) => Promise<unknown>)('Target.createTarget', {
+      url,
+      newWindow: true,
+    });
+    const page = await opened;
+    await page.waitForLoadState();
+    return page;
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
 }
 
 /** Opens `url` in a new tab of `context` and waits for it to load. */

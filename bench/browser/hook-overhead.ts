@@ -1,178 +1,150 @@
 /**
- * What the page hook costs the inspected page, in one Chromium with the extension. Fetch loops timed inside
- * the pages with performance.now(), three variants interleaved block by block:
+ * What the extension costs the inspected page: the same fetches in the same run, with and without the
+ * extension. Three more Chromiums beside the bench's own (same flags, same loopback servers, same emulator):
  *
- * - hooked: `window.fetch` of a page on a loopback origin where the hook is registered (setHook): the hook's
- *   wrapper, and for session-API calls its clone, body read and message to the relay and worker;
- * - native: the same page, the same origin, at the same moment, but the `fetch` of a same-origin
- *   `about:blank` iframe, which the hook (top frame only) does not wrap. Everything else is shared: renderer,
- *   extension, webRequest observer, worker. hooked / native is the page hook's cost: the budgeted figures.
- * - off-the-record: the same URL in an off-the-record context of the same browser, where the extension is
- *   not enabled at all. hooked / off-the-record is the whole extension's cost (hook + webRequest observer +
- *   worker), reported for context only: the two profiles also differ in their HTTP cache backend.
+ * - hooked: the bench's Chromium with the extension, a page of the origin where the page hook is registered
+ *   (setHook): the hook's wrapper, and for session-API calls its copy of the response, the relay's batch
+ *   and the worker's write.
+ * - bare: a Chromium without the extension: the baseline of the budgeted ratios.
+ * - unhooked: the bench's Chromium, a page of an origin without the hook: the extension's presence alone
+ *   (its worker, its DevTools page registration; no webRequest, which is optional).
+ * - background: a Chromium with the extension built with `webRequest` granted at load (background capture
+ *   on, the hook off): what a user who turns background capture on pays. Context only.
  *
- * Blocks alternate round after round (the order rotates and reverses every round), with a short pause between
- * blocks so one variant's trailing work does not land in the next one's timing; each figure is the median of
- * the per-round ratios, so drifts in machine load (this machine is shared) hit all variants alike.
+ * A few fetches at a time (PER_TURN), in turn in each browser (the order rotating every round), timed in the
+ * page with performance.now(): neighbouring turns share the machine's load of that moment, which on this
+ * shared 2-core VM moves by ±15% from one second to the next; the figure is the median of the per-round
+ * ratios. Session-API fetches leave work behind them (the relay sends its batch when the page is idle, the
+ * worker stores it); the bench waits for it to be stored before the next turn, outside the timing, so it does not
+ * land in another browser's fetch. What the page feels is then what is timed: the wrapper, the copy, the
+ * message to the relay. The deferred part is measured end to end by the live-latency measure.
  *
- * Non-session fetches leave no trailing work behind (the hook only looks at the URL and the headers, then
- * calls through), so their budgeted ratio is measured more finely: 2,000 pairs of one hooked and one native
- * fetch, back to back in the same page (order alternating ABBA), the figure being the median of the 2,000 pair
- * ratios. Per-round block ratios on this shared machine spread over ±15%, too wide to resolve a 2% budget in
- * 80 rounds; adjacent pairs share the same moment's load.
- *
- * Non-session fetches: same-origin GETs of a ~1 KB JSON body from the loopback page server, every other one
- * with an `accept` header in `init` (so the hook's look at init headers is exercised too), body read.
- * Session-API fetches: `GET /v1/session/password/compliancy` on the emulator (cross-origin, credentials
- * included as the SDK does), body read; the hook reads its own copy and posts it.
+ * Non-session fetches: same-origin GETs of a ~1 KB JSON body, every other one with an `accept` header in
+ * `init` (so the hook's look at init headers is exercised too), body read. Session-API fetches:
+ * `GET /v1/session/password/compliancy` on the emulator, cross-origin with credentials as the SDK does, body
+ * read.
  */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { launchChromium, type LaunchedChromium } from '../../test/e2e/harness/launch.ts';
+import { PANEL_PATH, tabIdOf } from '../../test/e2e/harness/extension.ts';
 import { median, type BenchMeasure, type Figure } from '../types.ts';
-import { browserBench, openTab } from './harness.ts';
+import { browserBench, extensionDir, openTab, openWindow, SESSION_DOMAIN } from './harness.ts';
 
 type Kind = 'app' | 'session';
-type Variant = 'hooked' | 'native' | 'offTheRecord';
-
-interface BlockArgs {
-  kind: Kind;
-  count: number;
-  appUrl: string;
-  sessionUrl: string;
-  offset: number;
-  /** Use the iframe's (unwrapped) fetch instead of the page's. */
-  native: boolean;
-}
-
-/** Adds the same-origin about:blank iframe whose fetch the hook does not wrap. */
-async function addNativeFrame(page: Page): Promise<void> {
-  await page.evaluate(async () => {
-    const frame = document.createElement('iframe');
-    frame.src = 'about:blank';
-    frame.style.display = 'none';
-    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
-    document.body.append(frame);
-    await loaded;
-    (window as { __nativeFetch?: typeof fetch }).__nativeFetch = (
-      frame.contentWindow as Window & typeof globalThis
-    ).fetch.bind(frame.contentWindow);
-  });
-}
-
-/** Runs `count` sequential fetches in the page; returns the elapsed ms (page clock). */
-function runBlock(page: Page, args: BlockArgs): Promise<number> {
-  return page.evaluate(async ({ kind, count, appUrl, sessionUrl, offset, native }) => {
-    const f = native ? ((window as { __nativeFetch?: typeof fetch }).__nativeFetch as typeof fetch) : fetch;
-    const start = performance.now();
-    for (let i = 0; i < count; i += 1) {
-      const n = offset + i;
-      const response =
-        kind === 'app'
-          ? await f(`${appUrl}?i=${n}`, n % 2 === 0 ? undefined : { headers: { accept: 'application/json' } })
-          : await f(`${sessionUrl}?i=${n}`, {
-              credentials: 'include',
-              headers: { accept: 'application/json' },
-            });
-      await response.text();
-    }
-    const elapsed = performance.now() - start;
-    // Let this block's trailing work (the hook's last message) settle outside the timing.
-    await new Promise((resolve) => setTimeout(resolve, 15));
-    return elapsed;
-  }, args);
-}
-
-/** `count` pairs of back-to-back hooked and native fetches; per-fetch times (page clock). */
-function runPairs(
-  page: Page,
-  appUrl: string,
-  offset: number,
-  count: number,
-): Promise<{ hooked: number[]; native: number[] }> {
-  return page.evaluate(
-    async ({ appUrl, offset, count }) => {
-      const nativeFetch = (window as { __nativeFetch?: typeof fetch }).__nativeFetch as typeof fetch;
-      const hooked: number[] = [];
-      const native: number[] = [];
-      for (let i = 0; i < count; i += 1) {
-        const n = offset + i;
-        const init = n % 2 === 0 ? undefined : { headers: { accept: 'application/json' } };
-        // ABBA: hooked first in pairs 0 and 3 of every four, native first in 1 and 2.
-        const hookedFirst = n % 4 === 0 || n % 4 === 3;
-        for (const useHook of hookedFirst ? [true, false] : [false, true]) {
-          const start = performance.now();
-          const response = await (useHook ? fetch : nativeFetch)(
-            `${appUrl}?p=${n}&h=${useHook ? 1 : 0}`,
-            init,
-          );
-          await response.text();
-          (useHook ? hooked : native).push(performance.now() - start);
-        }
-      }
-      return { hooked, native };
-    },
-    { appUrl, offset, count },
-  );
-}
+type Variant = 'hooked' | 'bare' | 'unhooked' | 'background';
 
 interface Runner {
   variant: Variant;
   page: Page;
-  native: boolean;
+  /**
+   * Resolves once the extension has stored `count` exchanges of this page's tab (counted by the log's sequence
+   * number: at the storage quota the oldest are evicted); absent: nothing to wait for.
+   */
+  settle?: (count: number) => Promise<void>;
+  captured: number;
   times: number[];
 }
 
-interface KindResult {
-  hookRatios: number[];
-  extensionRatios: number[];
-  webRequestRatios: number[];
-  perFetch: Record<Variant, number>;
+/**
+ * Fetches per turn: a page's clock has 0.1 ms steps (performance.now() is coarsened outside cross-origin
+ * isolation), 2-3% of one loopback fetch; a turn of a few fetches in a row is timed to 0.5%. The relay only
+ * sends its batch after 10 ms of quiet, so a turn's trailing work still comes after its timing.
+ */
+const PER_TURN = 4;
+
+/** `count` fetches in a row in the page, timed together (page clock). */
+function timedFetches(page: Page, kind: Kind, url: string, first: number, count: number): Promise<number> {
+  return page.evaluate(
+    async ({ kind, url, first, count }) => {
+      const start = performance.now();
+      for (let n = first; n < first + count; n += 1) {
+        const init: RequestInit | undefined =
+          kind === 'session'
+            ? { credentials: 'include', headers: { accept: 'application/json' } }
+            : n % 2 === 0
+              ? undefined
+              : { headers: { accept: 'application/json' } };
+        const response = await fetch(`${url}?i=${n}`, init);
+        await response.text();
+      }
+      return performance.now() - start;
+    },
+    { kind, url, first, count },
+  );
+}
+
+/**
+ * Waits in an extension page until the tab's log has stored `count` exchanges. Written as a string: tsx would
+ * wrap the named inner functions of an evaluated function in a helper the page does not have.
+ */
+const SETTLE_SCRIPT = `({ key, count }) => new Promise((resolve, reject) => {
+  const done = (value) => (value && typeof value.seq === 'number' ? value.seq : 0) >= count;
+  const timeout = setTimeout(() => reject(new Error(key + ': ' + count + ' exchanges not stored in 5 s')), 5000);
+  const listener = (changes) => { if (changes[key] && done(changes[key].newValue)) finish(); };
+  const finish = () => {
+    clearTimeout(timeout);
+    chrome.storage.session.onChanged.removeListener(listener);
+    resolve();
+  };
+  chrome.storage.session.onChanged.addListener(listener);
+  chrome.storage.session.get(key).then((items) => { if (done(items[key])) finish(); });
+})`;
+
+function settler(probe: Page, tabId: number): (count: number) => Promise<void> {
+  return async (count) => {
+    await probe.evaluate(`(${SETTLE_SCRIPT})(${JSON.stringify({ key: `tab:${tabId}`, count })})`);
+  };
+}
+
+/** A copy of the built extension with `webRequest` required, as if granted before the extension loaded. */
+async function backgroundCaptureBuild(dir: string): Promise<string> {
+  const copy = await mkdtemp(join(tmpdir(), 'stepup-bench-bgcapture-'));
+  await cp(dir, copy, { recursive: true });
+  const path = join(copy, 'manifest.json');
+  const manifest = JSON.parse(await readFile(path, 'utf8')) as {
+    permissions: string[];
+    optional_permissions?: string[];
+  };
+  manifest.permissions = [...manifest.permissions, 'webRequest'];
+  manifest.optional_permissions = (manifest.optional_permissions ?? []).filter((p) => p !== 'webRequest');
+  await writeFile(path, JSON.stringify(manifest, null, 2));
+  return copy;
 }
 
 async function measureKind(
   runners: Runner[],
   kind: Kind,
-  total: number,
+  url: string,
   rounds: number,
-  urls: { app: string; session: string },
   log: (m: string) => void,
-): Promise<KindResult> {
-  const block = Math.ceil(total / rounds);
+): Promise<Map<Variant, number[]>> {
   for (const r of runners) r.times = [];
-  const args = (r: Runner, offset: number, count: number): BlockArgs => ({
-    kind,
-    count,
-    appUrl: urls.app,
-    sessionUrl: urls.session,
-    offset,
-    native: r.native,
-  });
-  // Warm-up: connections, JIT, the worker awake.
-  for (const r of runners) await runBlock(r.page, args(r, 1_000_000, 40));
+  const one = async (r: Runner, n: number, timed: boolean) => {
+    const t = await timedFetches(r.page, kind, url, n * PER_TURN, PER_TURN);
+    if (timed) r.times.push(t);
+    if (r.settle && kind === 'session') await r.settle((r.captured += PER_TURN));
+  };
+  // Warm-up: connections, JIT, every worker awake.
+  for (let i = 0; i < 10; i += 1) for (const r of runners) await one(r, 1_000_000 + i, false);
   for (let round = 0; round < rounds; round += 1) {
     const rotated = runners.map((_, i) => runners[(i + round) % runners.length] as Runner);
-    const order = round % 2 === 0 ? rotated : rotated.reverse();
-    for (const r of order) {
-      await r.page.bringToFront();
-      r.times.push(await runBlock(r.page, args(r, round * block, block)));
-    }
+    for (const r of Math.floor(round / runners.length) % 2 === 0 ? rotated : rotated.reverse())
+      await one(r, round, true);
   }
-  const by = (v: Variant) => runners.find((r) => r.variant === v) as Runner;
-  const ratios = (a: Runner, b: Runner) => a.times.map((t, i) => t / (b.times[i] as number));
-  const perFetch = (v: Variant) => median([...by(v).times]) / block;
-  const result: KindResult = {
-    hookRatios: ratios(by('hooked'), by('native')),
-    extensionRatios: ratios(by('hooked'), by('offTheRecord')),
-    webRequestRatios: ratios(by('native'), by('offTheRecord')),
-    perFetch: {
-      hooked: perFetch('hooked'),
-      native: perFetch('native'),
-      offTheRecord: perFetch('offTheRecord'),
-    },
-  };
+  const base = runners.find((r) => r.variant === 'bare') as Runner;
+  const ratios = new Map<Variant, number[]>();
+  for (const r of runners)
+    ratios.set(
+      r.variant,
+      r.times.map((t, i) => t / (base.times[i] as number)),
+    );
   log(
-    `${kind}: ${rounds} rounds × ${block} fetches per variant; median per fetch: hooked ${result.perFetch.hooked.toFixed(2)} ms, native ${result.perFetch.native.toFixed(2)} ms, off-the-record ${result.perFetch.offTheRecord.toFixed(2)} ms`,
+    `${kind}: ${rounds} rounds of ${PER_TURN} fetches; median per fetch ${runners.map((r) => `${r.variant} ${(median([...r.times]) / PER_TURN).toFixed(2)} ms`).join(', ')}`,
   );
-  return result;
+  return ratios;
 }
 
 function spread(values: number[]): string {
@@ -183,92 +155,126 @@ function spread(values: number[]): string {
 
 export const hookOverheadMeasure: BenchMeasure = {
   id: 'hook',
-  title: 'Page hook overhead (Chromium)',
+  title: 'Extension overhead on the inspected page (Chromium)',
   async run({ quick, build, log }): Promise<Figure[]> {
     const bench = await browserBench(log, build);
-    const total = quick ? 400 : 2_000;
-    const rounds = quick ? 16 : 80;
-    const incognito = await bench.chromium.context.browser()?.newContext();
-    if (!incognito) throw new Error('no browser to open an off-the-record context in');
-    const hookedPage = await openTab(bench.context, `${bench.hookedOrigin}/`);
-    const otrPage = await openTab(incognito, `${bench.hookedOrigin}/`);
+    const fetches = quick ? 400 : 2_000;
+    const rounds = fetches / PER_TURN;
+    const args = [
+      `--host-resolver-rules=MAP ${SESSION_DOMAIN} 127.0.0.1:${bench.emulator.port}`,
+      '--ignore-certificate-errors',
+    ];
+    const bgDir = await backgroundCaptureBuild(await extensionDir(log, build));
+    const browsers: LaunchedChromium[] = [];
+    const pages: Page[] = [];
     try {
-      await addNativeFrame(hookedPage);
-      const present = await Promise.all(
-        [hookedPage, otrPage].map((p) =>
-          p.evaluate(() => (window as { __stepupHook?: boolean }).__stepupHook === true),
-        ),
-      );
-      if (present.join() !== 'true,false')
-        throw new Error(`page hook present in the hooked / off-the-record page: ${present.join()}`);
-      const runners: Runner[] = [
-        { variant: 'hooked', page: hookedPage, native: false, times: [] },
-        { variant: 'native', page: hookedPage, native: true, times: [] },
-        { variant: 'offTheRecord', page: otrPage, native: false, times: [] },
-      ];
-      const urls = {
-        app: `${bench.hookedOrigin}/api/data`,
-        session: `${bench.sessionApi}/password/compliancy`,
+      const bare = await launchChromium({ headless: true, extensionPath: null, args });
+      browsers.push(bare);
+      const background = await launchChromium({ headless: true, extensionPath: bgDir, args });
+      browsers.push(background);
+      if (!background.extensionId) throw new Error('the background-capture build did not start');
+      // Every measured page is the active tab of a window of its own, as an inspected page is.
+      const open = async (context: LaunchedChromium['context'], url: string, own = true) => {
+        const page = own ? await openWindow(context, url) : await openTab(context, url);
+        pages.push(page);
+        return page;
       };
-      // Non-session: the budgeted pairs, then the blocks for the whole-extension comparison (half as many).
-      await runPairs(hookedPage, urls.app, 1_000_000, 40); // warm-up
-      const pairs = { hooked: [] as number[], native: [] as number[] };
-      for (let done = 0; done < total; done += 250) {
-        const chunk = await runPairs(hookedPage, urls.app, done, Math.min(250, total - done));
-        pairs.hooked.push(...chunk.hooked);
-        pairs.native.push(...chunk.native);
-      }
-      const pairRatios = pairs.hooked.map((t, i) => t / (pairs.native[i] as number));
-      log(
-        `app: ${total} pairs; median per fetch hooked ${median([...pairs.hooked]).toFixed(2)} ms, native ${median([...pairs.native]).toFixed(2)} ms`,
+      const unhookedPage = await open(bench.context, `${bench.plainOrigin}/`);
+      const hookedPage = await open(bench.context, `${bench.hookedOrigin}/`);
+      const barePage = await open(bare.context, `${bench.hookedOrigin}/`);
+      const bgPage = await open(background.context, `${bench.plainOrigin}/`);
+      const bgProbe = await open(
+        background.context,
+        `chrome-extension://${background.extensionId}/${PANEL_PATH}`,
       );
-      const app = await measureKind(runners, 'app', total / 2, rounds / 2, urls, log);
-      const session = await measureKind(runners, 'session', total, rounds, urls, log);
-      const captured = await bench.probe.evaluate(
-        async (id) => {
-          const state = (await chrome.storage.session.get(`tab:${id}`))[`tab:${id}`] as
-            { ids?: string[] } | undefined;
-          return state?.ids?.length ?? 0;
+      const hookIn = (p: Page) =>
+        p.evaluate(() => (window as { __stepupHook?: boolean }).__stepupHook === true);
+      const present = await Promise.all([hookedPage, unhookedPage, barePage, bgPage].map(hookIn));
+      if (present.join() !== 'true,false,false,false')
+        throw new Error(
+          `page hook present in hooked / unhooked / bare / background pages: ${present.join()}`,
+        );
+      const runners: Runner[] = [
+        {
+          variant: 'hooked',
+          page: hookedPage,
+          settle: settler(bench.probe, await bench.tabIdOf(hookedPage)),
+          captured: 0,
+          times: [],
         },
-        await bench.tabIdOf(hookedPage),
+        { variant: 'bare', page: barePage, captured: 0, times: [] },
+        { variant: 'unhooked', page: unhookedPage, captured: 0, times: [] },
+        {
+          variant: 'background',
+          page: bgPage,
+          settle: settler(bgProbe, await tabIdOf(background.context, background.extensionId, bgPage)),
+          captured: 0,
+          times: [],
+        },
+      ];
+      // Relative: each page fetches its own origin's app API (both page servers serve it).
+      const app = await measureKind(runners, 'app', '/api/data', rounds, log);
+      const session = await measureKind(
+        runners,
+        'session',
+        `${bench.sessionApi}/password/compliancy`,
+        rounds,
+        log,
       );
-      const n = `${total.toLocaleString('en')} fetches each`;
+      const hookedRunner = runners[0] as Runner;
+      const backgroundRunner = runners[3] as Runner;
+      const m = (ratios: Map<Variant, number[]>, v: Variant) => median([...(ratios.get(v) as number[])]);
+      const n = `${fetches.toLocaleString('en')} fetches each`;
       return [
         {
           id: 'hook.app.ratio',
-          label: `page hook, non-session fetches (${n}), hooked / native`,
+          label: `page hook, non-session fetches (${n}), with / without the extension`,
           unit: 'ratio',
-          measured: median([...pairRatios]),
+          measured: m(app, 'hooked'),
           budget: 1.02,
-          note: `median of ${total} back-to-back pair ratios, ${spread(pairRatios)}; ${median([...pairs.native]).toFixed(2)} ms per fetch native; in ${rounds / 2} rounds of blocks: ${median([...app.hookRatios]).toFixed(3)}×, ${spread(app.hookRatios)}`,
+          note: `median of ${rounds} per-round ratios (${PER_TURN} fetches each), ${spread(app.get('hooked') as number[])}`,
         },
         {
           id: 'hook.session.ratio',
-          label: `page hook, session-API fetches, bodies read (${n}), hooked / native`,
+          label: `page hook, session-API fetches, bodies read (${n}), with / without the extension`,
           unit: 'ratio',
-          measured: median([...session.hookRatios]),
+          measured: m(session, 'hooked'),
           budget: 1.05,
-          note: `median of ${rounds} per-round ratios, ${spread(session.hookRatios)}; ${session.perFetch.native.toFixed(2)} ms per fetch native; ${captured.toLocaleString('en')} exchanges in the tab's log`,
+          note: `${spread(session.get('hooked') as number[])}; ${hookedRunner.captured.toLocaleString('en')} exchanges captured by the hook, each stored before the next fetch`,
         },
         {
-          id: 'hook.app.extension_ratio',
-          label: 'whole extension, non-session fetches, with / off-the-record',
+          id: 'hook.unhooked.app_ratio',
+          label: 'extension present, hook off: non-session fetches, with / without',
           unit: 'ratio',
-          measured: median([...app.extensionRatios]),
-          note: `hook + webRequest observer + worker; without the hook (native fetch) ${median([...app.webRequestRatios]).toFixed(3)}×; ${spread(app.extensionRatios)}`,
+          measured: m(app, 'unhooked'),
+          note: spread(app.get('unhooked') as number[]),
         },
         {
-          id: 'hook.session.extension_ratio',
-          label: 'whole extension, session-API fetches, with / off-the-record',
+          id: 'hook.unhooked.session_ratio',
+          label: 'extension present, hook off: session-API fetches, with / without',
           unit: 'ratio',
-          measured: median([...session.extensionRatios]),
-          note: `without the hook (native fetch) ${median([...session.webRequestRatios]).toFixed(3)}×; ${spread(session.extensionRatios)}`,
+          measured: m(session, 'unhooked'),
+          note: spread(session.get('unhooked') as number[]),
+        },
+        {
+          id: 'hook.background.app_ratio',
+          label: 'background capture on (webRequest): non-session fetches, with / without',
+          unit: 'ratio',
+          measured: m(app, 'background'),
+          note: `${spread(app.get('background') as number[])}; opt-in (docs/performance.md)`,
+        },
+        {
+          id: 'hook.background.session_ratio',
+          label: 'background capture on (webRequest): session-API fetches, with / without',
+          unit: 'ratio',
+          measured: m(session, 'background'),
+          note: `${spread(session.get('background') as number[])}; ${backgroundRunner.captured.toLocaleString('en')} exchanges captured by webRequest`,
         },
       ];
     } finally {
-      await hookedPage.close().catch(() => undefined);
-      await otrPage.close().catch(() => undefined);
-      await incognito.close().catch(() => undefined);
+      for (const page of pages) await page.close().catch(() => undefined);
+      for (const b of browsers) await b.close().catch(() => undefined);
+      await rm(bgDir, { recursive: true, force: true });
     }
   },
 };

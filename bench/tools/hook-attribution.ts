@@ -1,38 +1,53 @@
 /**
  * Where the page hook's cost on session-API fetches comes from: `npx tsx bench/tools/hook-attribution.ts`.
  *
- * In one page of the hooked origin, blocks of 10 session-API fetches, interleaved for 30 rounds:
+ * In one page of the hooked origin, one fetch at a time, variants in turn (order rotating every round):
  * - native: the unwrapped fetch of a same-origin iframe (the baseline);
  * - clone: native fetch, plus what the hook does with the response (clone, read the copy, list the headers);
  * - clone+post-other: the same, plus a postMessage of the exchange under a tag the relay ignores;
- * - clone+post-hooktag: the same message under the hook's tag, so the relay forwards it to the worker, which
- *   validates, merges and stores it: the hook's work by hand, without the hook;
+ * - clone+post-hooktag: the same message under the hook's tag, so the relay batches it to the worker, which
+ *   validates and stores it: the hook's work by hand, without the hook;
  * - hooked: the page's own (hooked) fetch.
- * Each line is the median ratio to native of the per-round pairs. Set STEPUP_BENCH_DIST to try another build.
+ * After each fetch that leads to a capture, the tool waits until it is stored (outside the timing), as the
+ * bench does. Each line is the median of the per-round ratios to native. ROUNDS (default 1500) sets the
+ * sample; set STEPUP_BENCH_DIST to try another build.
  */
 import { browserBench, closeBrowserBench, openTab, removeTemporaryBuild } from '../browser/harness.ts';
 
 const VARIANTS = ['native', 'clone', 'clone+post-other', 'clone+post-hooktag', 'hooked'] as const;
+type Variant = (typeof VARIANTS)[number];
+const ROUNDS = Number(process.env['ROUNDS'] ?? 400);
 
 const bench = await browserBench(console.log, true);
 try {
   const page = await openTab(bench.context, `${bench.hookedOrigin}/`);
   await page.evaluate(async () => {
     const frame = document.createElement('iframe');
+    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
     document.body.append(frame);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await loaded;
     const view = frame.contentWindow as Window & typeof globalThis;
     (window as { __nativeFetch?: typeof fetch }).__nativeFetch = view.fetch.bind(view);
   });
+  const tabKey = `tab:${await bench.tabIdOf(page)}`;
+  let stored = 0;
+  const settle = async () => {
+    stored += 4;
+    await bench.probe.evaluate(
+      `new Promise((resolve) => { const key = ${JSON.stringify(tabKey)}; const want = ${stored};
+        const check = () => chrome.storage.session.get(key).then((i) => (i[key]?.seq ?? 0) >= want ? resolve() : setTimeout(check, 2));
+        check(); })`,
+    );
+  };
   const url = `${bench.sessionApi}/password/compliancy`;
-  const run = (variant: string, count: number) =>
+  const run = (variant: Variant, n: number) =>
     page.evaluate(
-      async ({ url, variant, count }) => {
+      async ({ url, variant, n }) => {
         const nativeFetch = (window as { __nativeFetch?: typeof fetch }).__nativeFetch as typeof fetch;
         const init: RequestInit = { credentials: 'include', headers: { accept: 'application/json' } };
         const start = performance.now();
-        for (let i = 0; i < count; i += 1) {
-          const target = `${url}?i=${i}`;
+        for (let k = 0; k < 4; k += 1) {
+          const target = `${url}?i=${n}-${k}`;
           if (variant === 'hooked') {
             await (await fetch(target, init)).text();
             continue;
@@ -56,31 +71,36 @@ try {
                 startedAt: Date.now(),
                 endedAt: Date.now(),
               };
-              const tag = variant === 'clone+post-hooktag' ? 'stepup-inspector:hook' : 'other';
-              window.postMessage({ tag, v: 1, exchange }, location.origin);
+              const type = variant === 'clone+post-hooktag' ? 'stepup-inspector:hook' : 'other';
+              document.dispatchEvent(new CustomEvent(type, { detail: JSON.stringify({ v: 1, exchange }) }));
             });
           }
           await (await pending).text();
         }
-        const elapsed = performance.now() - start;
-        await new Promise((resolve) => setTimeout(resolve, 15));
-        return elapsed;
+        return performance.now() - start;
       },
-      { url, variant, count },
+      { url, variant, n },
     );
-  for (const variant of VARIANTS) await run(variant, 20);
+  const captures = (v: Variant) => v === 'hooked' || v === 'clone+post-hooktag';
+  for (let i = 0; i < 20; i += 1)
+    for (const v of VARIANTS) {
+      await run(v, 1_000_000 + i);
+      if (captures(v)) await settle();
+    }
   const times: Record<string, number[]> = {};
-  for (let round = 0; round < 30; round += 1) {
-    const order = round % 2 === 0 ? [...VARIANTS] : [...VARIANTS].reverse();
-    for (const variant of order) (times[variant] ??= []).push(await run(variant, 10));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const rotated = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length] as Variant);
+    for (const v of Math.floor(round / VARIANTS.length) % 2 ? rotated.reverse() : rotated) {
+      (times[v] ??= []).push(await run(v, round));
+      if (captures(v)) await settle();
+    }
   }
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   const base = times['native'] as number[];
-  for (const variant of VARIANTS) {
-    const list = times[variant] as number[];
-    const ratios = list.map((t, i) => t / (base[i] as number)).sort((a, b) => a - b);
-    const perFetch = [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+  for (const v of VARIANTS) {
+    const list = times[v] as number[];
     console.log(
-      `${variant.padEnd(20)} ${(perFetch / 10).toFixed(2)} ms per fetch, ${(ratios[Math.floor(ratios.length / 2)] as number).toFixed(3)}× native`,
+      `${v.padEnd(20)} ${(med(list) / 4).toFixed(3)} ms per fetch, ${med(list.map((t, i) => t / (base[i] as number))).toFixed(3)}× native`,
     );
   }
 } finally {
