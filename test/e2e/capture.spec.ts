@@ -20,6 +20,8 @@ import {
   stopServiceWorker,
   tabIdOf,
   test,
+  type OtpFn,
+  type Stack,
 } from './fixtures.ts';
 import { keepScreenshot } from './panel-support.ts';
 
@@ -70,6 +72,26 @@ async function forgetDemoSession(context: BrowserContext, page: Page, demoUrl: s
   await cdp.detach();
   await page.reload();
   await page.getByTestId('login-phone').waitFor();
+}
+
+/**
+ * A fresh sign-in on the demo (session forgotten first) reaches the emulator but adds nothing to the tab's
+ * log: for captures that must be off.
+ */
+async function expectUnseenSignIn(at: {
+  context: BrowserContext;
+  page: Page;
+  probe: Page;
+  tabId: number;
+  stack: Stack;
+  otp: OtpFn;
+}): Promise<void> {
+  const before = (await readLog(at.probe, at.tabId)).exchanges.length;
+  const served = at.stack.emulator.requests.length;
+  await forgetDemoSession(at.context, at.page, at.stack.demoUrl);
+  await demo.loginWithPhone(at.page, at.otp);
+  expect(at.stack.emulator.requests.length).toBeGreaterThan(served);
+  expect((await readLog(at.probe, at.tabId)).exchanges.length).toBe(before);
 }
 
 async function readLog(probe: Page, tabId: number): Promise<TabLog> {
@@ -249,12 +271,7 @@ test.describe('capture', () => {
         await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true, { webRequest: false });
       });
       // The hook off, a fresh sign-in with neither DevTools nor the hook: nothing more in the log.
-      const before = (await readLog(probe, tabId)).exchanges.length;
-      const served = stack.emulator.requests.length;
-      await forgetDemoSession(own.context, page, stack.demoUrl);
-      await demo.loginWithPhone(page, otp);
-      expect(stack.emulator.requests.length).toBeGreaterThan(served);
-      expect((await readLog(probe, tabId)).exchanges.length).toBe(before);
+      await expectUnseenSignIn({ context: own.context, page, probe, tabId, stack, otp });
     } finally {
       await own.close();
     }
@@ -310,12 +327,7 @@ test.describe('capture', () => {
       await expect
         .poll(() => worker.evaluate(() => chrome.webRequest?.onBeforeRequest.hasListeners() ?? false))
         .toBe(false);
-      const before = (await readLog(probe, tabId)).exchanges.length;
-      const served = stack.emulator.requests.length;
-      await forgetDemoSession(browser.context, page, stack.demoUrl);
-      await demo.loginWithPhone(page, otp);
-      expect(stack.emulator.requests.length).toBeGreaterThan(served);
-      expect((await readLog(probe, tabId)).exchanges.length).toBe(before);
+      await expectUnseenSignIn({ context: browser.context, page, probe, tabId, stack, otp });
       await browser.close();
     } finally {
       await rm(profileDir, { recursive: true, force: true });
