@@ -1,6 +1,6 @@
 /**
  * What the extension costs the inspected page: the same fetches in the same run, with and without the
- * extension. Three more Chromiums beside the bench's own (same flags, same loopback servers, same emulator):
+ * extension. Four more Chromiums beside the bench's own (same flags, same loopback servers, same emulator):
  *
  * - hooked: the bench's Chromium with the extension, a page of the origin where the page hook is registered
  *   (setHook): the hook's wrapper, and for session-API calls its copy of the response, the relay's batch
@@ -10,6 +10,8 @@
  *   (its worker, its DevTools page registration; no webRequest, which is optional).
  * - background: a Chromium with the extension built with `webRequest` granted at load (background capture
  *   on, the hook off): what a user who turns background capture on pays. Context only.
+ * - bare2: a second Chromium without the extension: how far two browser instances differ in this run, the
+ *   band within which the other ratios cannot be told from 1. Context only.
  *
  * A few fetches at a time (PER_TURN), in turn in each browser (the order rotating every round), timed in the
  * page with performance.now(): neighbouring turns share the machine's load of that moment, which on this
@@ -34,7 +36,7 @@ import { median, type BenchMeasure, type Figure } from '../types.ts';
 import { browserBench, extensionDir, openTab, openWindow, SESSION_DOMAIN } from './harness.ts';
 
 type Kind = 'app' | 'session';
-type Variant = 'hooked' | 'bare' | 'unhooked' | 'background';
+type Variant = 'hooked' | 'bare' | 'unhooked' | 'background' | 'bare2';
 
 interface Runner {
   variant: Variant;
@@ -170,6 +172,8 @@ export const hookOverheadMeasure: BenchMeasure = {
     try {
       const bare = await launchChromium({ headless: true, extensionPath: null, args });
       browsers.push(bare);
+      const bare2 = await launchChromium({ headless: true, extensionPath: null, args });
+      browsers.push(bare2);
       const background = await launchChromium({ headless: true, extensionPath: bgDir, args });
       browsers.push(background);
       if (!background.extensionId) throw new Error('the background-capture build did not start');
@@ -182,11 +186,13 @@ export const hookOverheadMeasure: BenchMeasure = {
       const unhookedPage = await open(bench.context, `${bench.plainOrigin}/`);
       const hookedPage = await open(bench.context, `${bench.hookedOrigin}/`);
       const barePage = await open(bare.context, `${bench.hookedOrigin}/`);
-      const bgPage = await open(background.context, `${bench.plainOrigin}/`);
+      const bare2Page = await open(bare2.context, `${bench.hookedOrigin}/`);
+      // The probe first, so that the measured page is the focused window of its browser, as in the others.
       const bgProbe = await open(
         background.context,
         `chrome-extension://${background.extensionId}/${PANEL_PATH}`,
       );
+      const bgPage = await open(background.context, `${bench.plainOrigin}/`);
       const hookIn = (p: Page) =>
         p.evaluate(() => (window as { __stepupHook?: boolean }).__stepupHook === true);
       const present = await Promise.all([hookedPage, unhookedPage, barePage, bgPage].map(hookIn));
@@ -203,6 +209,7 @@ export const hookOverheadMeasure: BenchMeasure = {
           times: [],
         },
         { variant: 'bare', page: barePage, captured: 0, times: [] },
+        { variant: 'bare2', page: bare2Page, captured: 0, times: [] },
         { variant: 'unhooked', page: unhookedPage, captured: 0, times: [] },
         {
           variant: 'background',
@@ -222,7 +229,7 @@ export const hookOverheadMeasure: BenchMeasure = {
         log,
       );
       const hookedRunner = runners[0] as Runner;
-      const backgroundRunner = runners[3] as Runner;
+      const backgroundRunner = runners.find((r) => r.variant === 'background') as Runner;
       const m = (ratios: Map<Variant, number[]>, v: Variant) => median([...(ratios.get(v) as number[])]);
       const n = `${fetches.toLocaleString('en')} fetches each`;
       return [
@@ -269,6 +276,20 @@ export const hookOverheadMeasure: BenchMeasure = {
           unit: 'ratio',
           measured: m(session, 'background'),
           note: `${spread(session.get('background') as number[])}; ${backgroundRunner.captured.toLocaleString('en')} exchanges captured by webRequest`,
+        },
+        {
+          id: 'hook.instance.app_ratio',
+          label: 'two Chromiums without the extension, one against the other: non-session fetches',
+          unit: 'ratio',
+          measured: m(app, 'bare2'),
+          note: `how far two browser instances differ in this run, with no extension code involved; ${spread(app.get('bare2') as number[])}`,
+        },
+        {
+          id: 'hook.instance.session_ratio',
+          label: 'two Chromiums without the extension, one against the other: session-API fetches',
+          unit: 'ratio',
+          measured: m(session, 'bare2'),
+          note: spread(session.get('bare2') as number[]),
         },
       ];
     } finally {
