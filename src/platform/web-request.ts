@@ -88,7 +88,11 @@ function bytesToBody(
   }
 }
 
-/** True when the optional `webRequest` permission is granted (the API object exists only then). */
+/**
+ * True when the webRequest API is there: it appears with a grant of the optional permission, but a running
+ * worker keeps it after a withdrawal, so changes are asked of permissions.contains
+ * (platform/background-capture.ts).
+ */
 export function webRequestGranted(): boolean {
   // The polyfill's proxy may keep a stale wrapper after a revocation: ask the browser's own namespace.
   return (globalThis as { chrome?: { webRequest?: unknown } }).chrome?.webRequest !== undefined;
