@@ -81,8 +81,40 @@ export type RedactionCategory =
 export interface RedactionSummary extends Record<RedactionCategory, number> {
   /** Exchanges with at least one replaced value. */
   exchanges: number;
-  /** Binary (non-UTF-8 base64) bodies that were left as they are because they cannot be read as text. */
-  binaryBodies: number;
+  /**
+   * Bodies the redactor could not read completely (not UTF-8, binary, truncated, a multipart it cannot walk,
+   * malformed): each was dropped whole and replaced by a note of its type and size, never written raw.
+   */
+  droppedBodies: number;
+}
+
+const CATEGORY_WORDS: Record<RedactionCategory, [one: string, many: string]> = {
+  signatures: ['token signature', 'token signatures'],
+  otpCodes: ['OTP code', 'OTP codes'],
+  passwords: ['password', 'passwords'],
+  refreshTokens: ['refresh token', 'refresh tokens'],
+  cookies: ['cookie value', 'cookie values'],
+  credentials: ['other credential', 'other credentials'],
+  identifiers: ['personal identifier', 'personal identifiers'],
+  privateKeys: ['private key member', 'private key members'],
+};
+
+/**
+ * The summary in words, one line per kind that was replaced, then the dropped bodies: what the panel shows
+ * before a redacted file is saved and what `stepup-inspect redact` prints. Empty when nothing was replaced.
+ */
+export function describeRedaction(summary: RedactionSummary): string[] {
+  const lines: string[] = [];
+  for (const category of Object.keys(CATEGORY_WORDS) as RedactionCategory[]) {
+    const n = summary[category];
+    if (n > 0) lines.push(`${n} ${CATEGORY_WORDS[category][n === 1 ? 0 : 1]} replaced`);
+  }
+  if (summary.droppedBodies > 0) {
+    lines.push(
+      `${summary.droppedBodies} ${summary.droppedBodies === 1 ? 'body' : 'bodies'} dropped whole (could not be read completely)`,
+    );
+  }
+  return lines;
 }
 
 /** Result of {@link redactWithSummary}. */
@@ -279,7 +311,7 @@ function newContext(exchanges: readonly HttpExchange[], options: RedactOptions):
     },
     summary: {
       exchanges: 0,
-      binaryBodies: 0,
+      droppedBodies: 0,
       signatures: 0,
       otpCodes: 0,
       passwords: 0,
@@ -630,7 +662,7 @@ function redactBody(body: Body, place: BodyPlace, context: Context): Body {
   if (body?.kind === 'base64') {
     const text = base64ToText(body.base64);
     if (text === undefined) {
-      context.summary.binaryBodies += 1;
+      context.summary.droppedBodies += 1;
       return { ...body };
     }
     const redacted = redactText(text, body, place, context);

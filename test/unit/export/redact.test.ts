@@ -421,7 +421,7 @@ describe('redactExchanges: everything else is kept', () => {
     const binary: Body = { kind: 'base64', base64: btoa(String.fromCharCode(0xff, 0xfe, 0x00, 0x81)) };
     const { exchanges, summary } = redactWithSummary([anExchange({ responseBody: binary })]);
     expect(exchanges[0]?.responseBody).toEqual(binary);
-    expect(summary.binaryBodies).toBe(1);
+    expect(summary.droppedBodies).toBe(1);
   });
 
   it('redacts form-encoded bodies', () => {
