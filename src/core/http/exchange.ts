@@ -18,9 +18,20 @@ export interface Header {
  * which is different from an empty body (`text` with `text: ''`).
  */
 export type Body =
-  | { kind: 'absent' }
+  | { kind: 'absent'; dropped?: DroppedBody }
   | { kind: 'text'; text: string; mimeType?: string; truncated?: boolean; size?: number }
   | { kind: 'base64'; base64: string; mimeType?: string; truncated?: boolean; size?: number };
+
+/**
+ * A body a redacted export left out because the redactor could not read all of it (not UTF-8, binary,
+ * truncated, a multipart it could not walk, malformed JSON): only its type, size and the reason remain.
+ */
+export interface DroppedBody {
+  reason: string;
+  mimeType?: string;
+  /** Bytes (base64 bodies) or characters (text bodies) of the body that was dropped. */
+  size?: number;
+}
 
 export interface HttpExchange {
   /** Stable identifier, unique within one log. */

@@ -6,7 +6,7 @@ import type { HttpExchange } from '../http/exchange.ts';
 import { dynamicAdapter } from './dynamic/index.ts';
 import { preludeAdapter } from './prelude/index.ts';
 import { rfc9470Adapter } from './rfc9470/index.ts';
-import type { ExchangeClassification, ProviderAdapter } from './types.ts';
+import type { ExchangeClassification, ProviderAdapter, ProviderSecrets } from './types.ts';
 
 /** Registered adapters. Order matters only if two could claim the same exchange: the first wins. */
 export const PROVIDERS: readonly ProviderAdapter[] = [
@@ -31,3 +31,6 @@ export function classifyExchange(exchange: HttpExchange): ExchangeClassification
   }
   return null;
 }
+
+/** Every registered provider's secret fields, for the export redactor. */
+export const PROVIDER_SECRETS: readonly ProviderSecrets[] = PROVIDERS.map((provider) => provider.secrets);

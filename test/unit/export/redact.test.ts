@@ -394,15 +394,19 @@ describe('redactExchanges: everything else is kept', () => {
     expect(output[1]).not.toEqual(withSecret);
   });
 
-  it('redacts a truncated JSON body on a best-effort basis', async () => {
+  it('drops a body cut off at capture whole, with a note of its type and size', async () => {
     const token = await aChallengeToken();
-    const text = `{"challenge_token":"${token}","password":"hunter2","email":"ada@demo.test","more":"cut her`;
-    const redacted = only(anExchange({ requestBody: { kind: 'text', text, truncated: true } }));
-    const out = bodyText(redacted.requestBody) ?? '';
-    expect(out).not.toContain(signatureOf(token));
-    expect(out).not.toContain('hunter2');
-    expect(out).not.toContain('ada@demo.test');
-    expect(out.endsWith('"more":"cut her')).toBe(true);
+    const text = `{"challenge_token":"${token}","code":123456,"phone":"+14155550134","more":"cut her`;
+    const { exchanges, summary } = redactWithSummary([
+      anExchange({ requestBody: { kind: 'text', text, truncated: true, mimeType: 'application/json' } }),
+    ]);
+    const body = exchanges[0]?.requestBody;
+    expect(body).toEqual({
+      kind: 'absent',
+      dropped: { reason: 'cut off when captured', mimeType: 'application/json', size: text.length },
+    });
+    expect(summary.droppedBodies).toBe(1);
+    expect(JSON.stringify(exchanges)).not.toContain('123456');
   });
 
   it('redacts a base64 body and keeps it base64', () => {
@@ -417,10 +421,13 @@ describe('redactExchanges: everything else is kept', () => {
     expect(bodyText(redacted.requestBody)).toBe('{"code":"REDACTED"}');
   });
 
-  it('leaves binary bodies alone and counts them', () => {
+  it('drops a body that is not UTF-8 whole and counts it', () => {
     const binary: Body = { kind: 'base64', base64: btoa(String.fromCharCode(0xff, 0xfe, 0x00, 0x81)) };
     const { exchanges, summary } = redactWithSummary([anExchange({ responseBody: binary })]);
-    expect(exchanges[0]?.responseBody).toEqual(binary);
+    expect(exchanges[0]?.responseBody).toEqual({
+      kind: 'absent',
+      dropped: { reason: 'not UTF-8 text', mimeType: 'application/json', size: 4 },
+    });
     expect(summary.droppedBodies).toBe(1);
   });
 

@@ -20,6 +20,7 @@ export type {
   DynamicEndpointRole,
   DynamicPathMatch,
 } from './endpoints.ts';
+import { dynamicSecrets } from './secrets.ts';
 
 /** The header that carries an elevated access token to a protected call. */
 export const ELEVATED_TOKEN_HEADER = 'x-dyn-elevated-access-token';
@@ -183,6 +184,7 @@ function classifyDynamic(exchange: HttpExchange): ExchangeClassification | null 
  */
 export const dynamicAdapter: ProviderAdapter = {
   id: 'dynamic',
+  secrets: dynamicSecrets,
   classify(exchange: HttpExchange): ExchangeClassification | null {
     try {
       return classifyDynamic(exchange);

@@ -12,6 +12,7 @@ import {
   type PreludeEndpoint,
   type PreludeEndpointKey,
 } from './endpoints.ts';
+import { preludeSecrets } from './secrets.ts';
 
 export { PRELUDE_ENDPOINTS, matchPreludePath } from './endpoints.ts';
 export type { EndpointAuth, PreludeEndpoint, PreludeEndpointKey, PreludePathMatch } from './endpoints.ts';
@@ -187,6 +188,7 @@ function classifyPrelude(exchange: HttpExchange): ExchangeClassification | null 
  */
 export const preludeAdapter: ProviderAdapter = {
   id: 'prelude',
+  secrets: preludeSecrets,
   classify(exchange: HttpExchange): ExchangeClassification | null {
     try {
       return classifyPrelude(exchange);

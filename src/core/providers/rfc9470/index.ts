@@ -20,6 +20,7 @@ export {
   type StepUpChallengeRead,
   type StepUpError,
 } from './challenge.ts';
+import { rfc9470Secrets } from './secrets.ts';
 export * from './www-authenticate.ts';
 
 /** Stable endpoint keys of this adapter. */
@@ -153,6 +154,7 @@ function originOf(url: string): string {
  */
 export const rfc9470Adapter: ProviderAdapter = {
   id: 'rfc9470',
+  secrets: rfc9470Secrets,
   classify(exchange: HttpExchange): ExchangeClassification | null {
     try {
       return classifyRfc9470(exchange);
