@@ -52,7 +52,7 @@ interface HarLogExtension {
 }
 
 const REDACTED_HAR_COMMENT =
-  'Secrets redacted by Step-Up Inspector: token signatures, OTP codes, passwords, refresh tokens, cookie values and identifiers.';
+  'Secrets redacted by Step-Up Inspector: token signatures, OTP codes, passwords, refresh tokens, cookie values, credentials and identifiers; bodies it could not read completely were dropped.';
 
 /**
  * Serialises exchanges to a file. Never throws for any exchange list (values JSON cannot hold are dropped by
@@ -62,23 +62,26 @@ export function exportLog(exchanges: readonly HttpExchange[], options: ExportOpt
   const now = options.now ?? Date.now();
   let list: readonly HttpExchange[] = exchanges;
   let redaction: RedactionSummary | undefined;
+  let source = options.source;
   if (options.redact) {
-    const result = redactWithSummary(exchanges, options.redactOptions);
+    // The page's URL can carry a token as much as any request's (`#access_token=`, `?code=`).
+    const result = redactWithSummary(exchanges, options.redactOptions, source);
     list = result.exchanges;
     redaction = result.summary;
+    source = result.source;
   }
 
   let text: string;
   if (options.format === 'har') {
     const har: Har = toHar(list, options.creator ? { creator: options.creator } : {});
     const log = har.log as HarLog & HarLogExtension;
-    if (options.source?.url !== undefined || options.source?.title !== undefined) {
+    if (source?.url !== undefined || source?.title !== undefined) {
       // DevTools titles pages with their URL; a page entry lets HAR viewers group the requests under it.
       log.pages = [
         {
           id: 'page_1',
           startedDateTime: isoTime(list[0]?.startedAt ?? now),
-          title: options.source.url ?? options.source.title ?? '',
+          title: source.url ?? source.title ?? '',
           pageTimings: {},
         },
       ];
@@ -91,15 +94,11 @@ export function exportLog(exchanges: readonly HttpExchange[], options: ExportOpt
     text = JSON.stringify(har, null, 2);
   } else {
     const meta = { redacted: options.redact, exportedAt: isoTime(now) };
-    text = JSON.stringify(
-      toInspectorLog(list, options.source ? { ...meta, source: options.source } : meta),
-      null,
-      2,
-    );
+    text = JSON.stringify(toInspectorLog(list, source ? { ...meta, source } : meta), null, 2);
   }
 
   const file: ExportedFile = {
-    filename: exportFilename(list, { ...options, now }),
+    filename: exportFilename(list, { ...options, ...(source ? { source } : {}), now }),
     mimeType: 'application/json',
     text,
   };

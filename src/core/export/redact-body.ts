@@ -5,6 +5,7 @@
  * is dropped whole and replaced by a note of its type and size: a body that cannot be read cannot be judged,
  * and one that cannot be judged is never written.
  */
+import { droppedBodyNote } from '../http/body.ts';
 import type { Body, DroppedBody } from '../http/exchange.ts';
 import {
   count,
@@ -67,13 +68,6 @@ function drop(body: Body, mimeType: string, size: number, reason: string, contex
   };
   if (mimeType !== '') dropped.mimeType = mimeType;
   return { kind: 'absent', dropped };
-}
-
-/** How a dropped body reads in a file: what it was and why it is not there. */
-export function droppedBodyNote(dropped: DroppedBody): string {
-  const type = dropped.mimeType ?? 'unknown type';
-  const size = dropped.size === undefined ? '' : `, ${dropped.size} ${dropped.size === 1 ? 'byte' : 'bytes'}`;
-  return `[body dropped by redaction: ${type}${size}; ${dropped.reason}]`;
 }
 
 /** Prefixes some APIs put before JSON so it cannot be run as a script. */

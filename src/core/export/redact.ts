@@ -57,7 +57,6 @@ import {
   type RedactOptions,
 } from './redact-strings.ts';
 
-export { droppedBodyNote } from './redact-body.ts';
 export { maskIdentifier, REDACTED } from './redact-strings.ts';
 export type { RedactionCategory, RedactionSummary, RedactOptions } from './redact-strings.ts';
 

@@ -3,7 +3,7 @@
  * imported files, so every reader here treats its input as untrusted and returns a typed result instead of
  * throwing.
  */
-import type { Body } from './exchange.ts';
+import type { Body, DroppedBody } from './exchange.ts';
 
 /**
  * Largest body text {@link bodyJson} will parse, in UTF-16 code units (about 5 MB of ASCII). Prelude's
@@ -137,4 +137,25 @@ export function jsonBody(value: unknown): Body {
     return { kind: 'absent' };
   }
   return text === undefined ? { kind: 'absent' } : { kind: 'text', text, mimeType: 'application/json' };
+}
+
+/** How a body dropped by redaction reads in a file or a view: what it was and why it is not there. */
+export function droppedBodyNote(dropped: DroppedBody): string {
+  const type = dropped.mimeType ?? 'unknown type';
+  const size = dropped.size === undefined ? '' : `, ${dropped.size} ${dropped.size === 1 ? 'byte' : 'bytes'}`;
+  return `[body dropped by redaction: ${type}${size}; ${dropped.reason}]`;
+}
+
+/** Reads a {@link DroppedBody} from a file; anything malformed reads as no note (the body stays absent). */
+export function readDroppedBody(value: unknown): DroppedBody | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  const reason = Object.hasOwn(record, 'reason') ? record['reason'] : undefined;
+  if (typeof reason !== 'string' || reason.length > 200) return undefined;
+  const dropped: DroppedBody = { reason };
+  const mimeType = Object.hasOwn(record, 'mimeType') ? record['mimeType'] : undefined;
+  if (typeof mimeType === 'string' && mimeType.length <= 200) dropped.mimeType = mimeType;
+  const size = Object.hasOwn(record, 'size') ? record['size'] : undefined;
+  if (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0) dropped.size = size;
+  return dropped;
 }

@@ -9,7 +9,8 @@
  * error, exact timestamps, absent vs empty bodies, truncation) goes into a custom `_stepupInspector` field
  * on each entry, so `parseHar(toHar(x))` deep-equals `x`.
  */
-import type { Body, ExchangeSource, Header, HttpExchange } from './exchange.ts';
+import { droppedBodyNote, readDroppedBody } from './body.ts';
+import type { Body, DroppedBody, ExchangeSource, Header, HttpExchange } from './exchange.ts';
 import { getHeader, getHeaderValues } from './headers.ts';
 import {
   MAX_ID_LENGTH,
@@ -120,6 +121,8 @@ export interface StepupInspectorBodyMeta {
   mimeType?: string;
   truncated?: boolean;
   size?: number;
+  /** An absent body that a redacted export dropped; the HAR's own text holds only the note. */
+  dropped?: DroppedBody;
 }
 
 /** The custom `_stepupInspector` field on every entry this module writes. */
@@ -288,7 +291,13 @@ function readBodyMeta(value: unknown): StepupInspectorBodyMeta | undefined {
   if (typeof truncated === 'boolean') meta.truncated = truncated;
   const size = nonNegativeInteger(own(value, 'size'));
   if (size !== undefined) meta.size = size;
+  const dropped = kind === 'absent' ? readDroppedBody(own(value, 'dropped')) : undefined;
+  if (dropped !== undefined) meta.dropped = dropped;
   return meta;
+}
+
+function absentFromMeta(meta: StepupInspectorBodyMeta): Body {
+  return meta.dropped === undefined ? { kind: 'absent' } : { kind: 'absent', dropped: meta.dropped };
 }
 
 /** Reads `_stepupInspector`, keeping only fields that pass the exchange rules; unknown versions are ignored. */
@@ -347,7 +356,7 @@ function paramsText(params: unknown[]): string {
 }
 
 function requestBodyFrom(request: Rec, meta: StepupInspectorBodyMeta | undefined): Body {
-  if (meta?.kind === 'absent') return { kind: 'absent' };
+  if (meta?.kind === 'absent') return absentFromMeta(meta);
   const postData = own(request, 'postData');
   if (!isRecord(postData)) return { kind: 'absent' };
   const text = own(postData, 'text');
@@ -372,7 +381,8 @@ function requestBodyFrom(request: Rec, meta: StepupInspectorBodyMeta | undefined
 }
 
 function responseBodyFrom(response: Rec | undefined, meta: StepupInspectorBodyMeta | undefined): Body {
-  if (meta?.kind === 'absent' || response === undefined) return { kind: 'absent' };
+  if (meta?.kind === 'absent') return absentFromMeta(meta);
+  if (response === undefined) return { kind: 'absent' };
   const content = own(response, 'content');
   if (!isRecord(content)) return { kind: 'absent' };
   const text = own(content, 'text');
@@ -555,7 +565,10 @@ function knownBodySize(body: Body): number | undefined {
 
 function bodyMeta(body: Body): StepupInspectorBodyMeta {
   const meta: StepupInspectorBodyMeta = { kind: body.kind };
-  if (body.kind === 'absent') return meta;
+  if (body.kind === 'absent') {
+    if (body.dropped !== undefined) meta.dropped = { ...body.dropped };
+    return meta;
+  }
   if (body.mimeType !== undefined) meta.mimeType = body.mimeType;
   if (body.truncated !== undefined) meta.truncated = body.truncated;
   if (body.size !== undefined) meta.size = body.size;
@@ -617,6 +630,12 @@ function exchangeToEntry(exchange: HttpExchange): HarEntry {
       mimeType: requestBody.mimeType ?? getHeader(exchange.requestHeaders, 'content-type') ?? '',
       text: requestBody.kind === 'text' ? requestBody.text : requestBody.base64,
     };
+  } else if (requestBody.dropped !== undefined) {
+    // HAR viewers show the note where the body would be; `_stepupInspector` says it is a note.
+    request.postData = {
+      mimeType: requestBody.dropped.mimeType ?? '',
+      text: droppedBodyNote(requestBody.dropped),
+    };
   }
 
   const content: HarContent = {
@@ -627,6 +646,10 @@ function exchangeToEntry(exchange: HttpExchange): HarEntry {
       '',
   };
   if (responseBody.kind === 'text') content.text = responseBody.text;
+  if (responseBody.kind === 'absent' && responseBody.dropped !== undefined) {
+    content.text = droppedBodyNote(responseBody.dropped);
+    if (responseBody.dropped.mimeType !== undefined) content.mimeType = responseBody.dropped.mimeType;
+  }
   if (responseBody.kind === 'base64') {
     content.text = responseBody.base64;
     content.encoding = 'base64';

@@ -3,6 +3,7 @@
  * tool, or an inspector export). Files are untrusted: every exchange is rebuilt field by field from known
  * keys, so extra keys (including `__proto__` and `constructor`) never reach the app.
  */
+import { readDroppedBody } from './body.ts';
 import type { Body, ExchangeSource, Header, HttpExchange } from './exchange.ts';
 import { MAX_BODY_PAYLOAD_LENGTH, MAX_HAR_TEXT_LENGTH, parseHar } from './har.ts';
 import {
@@ -109,7 +110,10 @@ function toHeaders(value: unknown, field: string): Header[] | string {
 function toBody(value: unknown, field: string): Body | string {
   if (!isRecord(value)) return `${field} is ${describe(value)}, not a body`;
   const kind = own(value, 'kind');
-  if (kind === 'absent') return { kind: 'absent' };
+  if (kind === 'absent') {
+    const dropped = readDroppedBody(own(value, 'dropped'));
+    return dropped === undefined ? { kind: 'absent' } : { kind: 'absent', dropped };
+  }
   if (kind !== 'text' && kind !== 'base64') return `${field}.kind is ${describe(kind)}`;
   const payload = own(value, kind);
   if (typeof payload !== 'string') return `${field}.${kind} is ${describe(payload)}, not a string`;
