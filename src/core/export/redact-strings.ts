@@ -112,7 +112,7 @@ export function count(
 // Names
 
 /** What a name (JSON key, parameter, header, form field) says about the value under it. */
-export type SecretKind = 'password' | 'otp' | 'refresh' | 'token' | 'identifier';
+export type SecretKind = 'password' | 'otp' | 'refresh' | 'token' | 'identifier' | 'record-id';
 
 /** Where a name was found: `code` is an OTP or authorization code everywhere but in a response's JSON. */
 export type NamePlace = 'request-json' | 'response-json' | 'param' | 'header';
@@ -196,6 +196,9 @@ export function secretKindOf(name: string, place: NamePlace): SecretKind | undef
   if (key === 'code' && place === 'response-json') return undefined;
   const exact = EXACT.get(key);
   if (exact !== undefined) return exact;
+  // Ids of records (`challenge_id`, `verificationUUID`, `dispatch_id`) are what a reader correlates by, and
+  // random-looking by design; a session id is the exception, as some APIs make it the bearer credential.
+  if (/(?:id|ids|uuid)$/.test(key) && !/session|secret|token|key|password/.test(key)) return 'record-id';
   if (DESCRIPTIVE_SUFFIX.test(key)) return undefined;
   if (/password|passwd|passphrase|secret|privatekey|apikey|codeverifier/.test(key)) return 'password';
   if (key.includes('refresh') && key.includes('token')) return 'refresh';
@@ -358,6 +361,10 @@ export function redactByKind(value: string, kind: SecretKind, context: RedactCon
       return context.options.keepIdentifiers
         ? value
         : count(context, 'identifiers', value, maskIdentifier(value));
+    case 'record-id': {
+      const jose = redactJose(value.trim(), context);
+      return jose === undefined ? value : value.replace(value.trim(), jose);
+    }
   }
 }
 

@@ -23,6 +23,7 @@ import {
   anAccessToken,
   anElevatedToken,
   aVerificationToken,
+  API_BASE,
 } from '../../fixtures/tokens.ts';
 
 const JWS = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
@@ -704,5 +705,81 @@ describe('redaction properties', () => {
         expect(out).toHaveLength(values.length);
       }),
     );
+  });
+});
+
+describe('regressions: what the deny-by-default redactor no longer leaks', () => {
+  it("redacts Dynamic's OTP, which its verify body calls verificationToken", () => {
+    const redacted = only(
+      anExchange({
+        path: 'https://app.dynamicauth.com/api/v0/sdk/2f0a9c4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b/emailVerifications/verify',
+        requestJson: {
+          verificationUUID: '7c0a8e53-7c1d-4c52-9d0e-4c1b7a2f9e11',
+          verificationToken: '482913',
+        },
+      }),
+    );
+    expect(requestJson(redacted)).toEqual({
+      verificationUUID: '7c0a8e53-7c1d-4c52-9d0e-4c1b7a2f9e11',
+      verificationToken: REDACTED,
+    });
+  });
+
+  it('keeps an exchange whose query holds a lone surrogate, redacting the rest of it', () => {
+    const redacted = only(anExchange({ path: '/refresh?note=%ED%A0%80&token=s3cr3t-value' }));
+    expect(redacted.url).toContain('note=');
+    expect(redacted.url).not.toContain('s3cr3t-value');
+    expect(redacted.url).not.toBe('https://redacted.invalid/');
+    const lone = only({
+      ...anExchange({ path: '/refresh' }),
+      url: `${API_BASE}/refresh?note=\ud800&token=s3cr3t`,
+    });
+    expect(lone.url.startsWith(API_BASE)).toBe(true);
+    expect(lone.url).not.toContain('s3cr3t');
+  });
+
+  it('judges every line of a multi-value header and every cookie of a comma-joined Set-Cookie', () => {
+    const redacted = only(
+      anExchange({
+        responseHeaders: {
+          'Set-Cookie':
+            'a=first-cookie-value; Path=/\nb=second-cookie-value; Path=/, c=third-cookie-value; Expires=Wed, 21 Oct 2026 07:28:00 GMT',
+        },
+      }),
+    );
+    const value = getHeader(redacted.responseHeaders, 'set-cookie') ?? '';
+    expect(value).not.toMatch(/first-cookie|second-cookie|third-cookie/);
+    expect(value).toContain('Expires=Wed, 21 Oct 2026 07:28:00 GMT');
+    expect(value.split('\n')).toHaveLength(2);
+  });
+
+  it('redacts OAuth codes and tokens in Location, Referer and the URL fragment', () => {
+    const redacted = only(
+      anExchange({
+        path: '/refresh#access_token=frag-secret-token&token_type=Bearer',
+        requestHeaders: { Referer: 'https://app.example.com/cb?code=ref-code-1234&state=s1' },
+        responseHeaders: { Location: 'https://app.example.com/cb?code=loc-code-9876&state=s2' },
+      }),
+    );
+    const all = JSON.stringify(redacted);
+    for (const secret of ['frag-secret-token', 'ref-code-1234', 'loc-code-9876'])
+      expect(all).not.toContain(secret);
+    expect(all).toContain('token_type=Bearer');
+    expect(all).toContain('state=s2');
+  });
+
+  it('keeps what debugging needs: statuses, scopes, step keys, error codes, times, ids', () => {
+    const body = {
+      status: 'review',
+      scope: 'transfer:write prld:pwd:write',
+      current_step: 'verify_sms',
+      code: 'insufficient_user_authentication',
+      expires_at: '2026-12-03T08:00:00Z',
+      challenge_id: 'chl_01JD8Z5W2Q3N4M5K6J7H8G9F0E',
+      dispatch_id: '7c0a8e53-7c1d-4c52-9d0e-4c1b7a2f9e11',
+      message: 'The step-up scope is not allowed for this user.',
+    };
+    const redacted = only(anExchange({ path: '/stepup/request', responseJson: body }));
+    expect(responseJson(redacted)).toEqual(body);
   });
 });
