@@ -6,6 +6,7 @@
  * the page hook on): a challenge lane per scope with its marks.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { STATEMENTS_SCOPE } from '../../demo/rfc9470/server.ts';
@@ -72,6 +73,48 @@ async function freshStart(
   // The panel tab opened in front: a background page's timers are throttled to 1 s, which slows every flow.
   await page.bringToFront();
   return { panel, tabId };
+}
+
+/**
+ * Exports the session from the panel with its default settings (HAR, redacted), after the summary it shows, and
+ * proves the file holds none of the secrets the wire carried: the OTP codes typed (right and wrong), the
+ * signatures of every token (session JWTs, elevated tokens) and any refresh token or cookie value.
+ */
+async function exportWithDefaultsLeaksNothing(panel: Page, stack: Stack): Promise<void> {
+  const wire = JSON.stringify(stack.dynamic.requests);
+  const secrets = new Set<string>();
+  for (const match of wire.matchAll(/eyJ[\w-]+\.eyJ[\w-]+\.([\w-]{20,})/g)) secrets.add(match[1] ?? '');
+  for (const request of stack.dynamic.requests) {
+    const body = request.body as Record<string, unknown> | undefined;
+    if (typeof body?.['verificationToken'] === 'string') secrets.add(body['verificationToken']);
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (/refresh|cookie/i.test(name)) secrets.add(value);
+    }
+  }
+  for (const message of stack.dynamic.inbox) secrets.add(message.code);
+  expect([...secrets].filter((s) => /^\d{6}$/.test(s)).length).toBeGreaterThanOrEqual(3);
+  expect([...secrets].filter((s) => s.length >= 20).length).toBeGreaterThanOrEqual(2);
+
+  await panel.getByTestId('export-button').click();
+  await panel.getByTestId('export-run').click();
+  await expect(panel.getByTestId('export-summary')).toContainText('OTP code');
+  await expect(panel.getByTestId('export-summary')).toContainText('token signature');
+  const [download] = await Promise.all([
+    panel.waitForEvent('download'),
+    panel.getByTestId('export-save').click(),
+  ]);
+  const path = await download.path();
+  const file = await readFile(path, 'utf8');
+  const har = JSON.parse(file) as { log: { entries: unknown[]; _stepupInspector?: { redacted?: boolean } } };
+  expect(har.log._stepupInspector?.redacted).toBe(true);
+  expect(har.log.entries.length).toBeGreaterThan(5);
+  expect(file).toContain('verificationToken');
+  for (const secret of secrets) {
+    const found = /^\d+$/.test(secret)
+      ? new RegExp(`(?<!\\d)${secret}(?!\\d)`).test(file)
+      : file.includes(secret);
+    expect(found, `the export holds ${secret.slice(0, 12)}…`).toBe(false);
+  }
 }
 
 test.describe('Dynamic and RFC 9470 demo flows', () => {
@@ -156,6 +199,8 @@ test.describe('Dynamic and RFC 9470 demo flows', () => {
     const signLane = lane(panel, 'wallet:sign');
     await expect(signLane).toHaveAttribute('data-status', 'completed');
     await expect(marks(signLane, 'grant_consumed')).toHaveCount(0);
+
+    await exportWithDefaultsLeaksNothing(panel, stack);
   });
 
   test('RFC 9470: 401 insufficient_user_authentication → re-authentication with acr_values → accepted; insufficient_scope → re-authorized', async ({

@@ -302,8 +302,11 @@ test.describe('Step-Up panel (as a tab)', () => {
     await panel.getByTestId('export-secrets').check();
     await expect(panel.getByTestId('export-secrets-warning')).toContainText('live tokens');
     await panel.getByTestId('export-secrets').uncheck();
-    const download = panel.waitForEvent('download');
     await panel.getByTestId('export-run').click();
+    // A redacted file is shown as a summary first; nothing is saved before Save.
+    await expect(panel.getByTestId('export-summary')).toContainText('OTP code');
+    const download = panel.waitForEvent('download');
+    await panel.getByTestId('export-save').click();
     const file = await download;
     expect(file.suggestedFilename()).toMatch(/redacted\.har$/);
     const text = readFileSync(await file.path(), 'utf8');

@@ -5,6 +5,7 @@
  */
 import type { HttpExchange } from '../http/exchange.ts';
 import type { Challenge, SessionModel } from '../model/types.ts';
+import { formatIsoTime, isDateMs } from '../tokens/time.ts';
 
 /** Whether an action can run; a disabled action says why in words meant for the button's tooltip. */
 export type ActionAvailability = { enabled: true } | { enabled: false; reason: string };
@@ -72,7 +73,12 @@ function otpPreconditions(
   }
   const expiry = expiryOf(challenge);
   if (challenge.status === 'expired' || (expiry !== null && expiry <= now)) {
-    const when = expiry === null ? '' : ` at ${new Date(expiry).toISOString()}`;
+    const when =
+      expiry === null
+        ? ''
+        : isDateMs(expiry)
+          ? ` at ${formatIsoTime(expiry)}`
+          : ` (its exp ${expiry / 1000} is not a date)`;
     return disabled(`The challenge token expired${when}: the server would answer expired_challenge_token.`);
   }
   if (challenge.tokens.length === 0) {

@@ -18,6 +18,7 @@ import type {
   GrantState,
   SessionModel,
 } from '../model/types.ts';
+import { formatIsoTime, isDateMs } from '../tokens/time.ts';
 
 /** Options of {@link buildJsonReport}. */
 export interface JsonReportOptions {
@@ -267,6 +268,6 @@ export function entryIndexesAfterSkips(analysed: number, skipped: readonly { ind
 }
 
 function iso(ms: number | null | undefined): string | null {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null;
-  return new Date(ms).toISOString();
+  if (!isDateMs(ms)) return null;
+  return formatIsoTime(ms);
 }

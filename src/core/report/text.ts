@@ -6,7 +6,7 @@
 import { getRule } from '../findings/catalogue.ts';
 import { SEVERITY_RANK, type Severity } from '../findings/types.ts';
 import type { AnalyzedExchange, Challenge, Finding, Grant, SessionModel } from '../model/types.ts';
-import { formatDuration, formatEpochSeconds } from '../tokens/time.ts';
+import { formatClockTime, formatDuration, formatEpochSeconds, isDateMs } from '../tokens/time.ts';
 import type { JsonReportSource } from './json.ts';
 
 /** Options of {@link formatTextReport}. */
@@ -376,8 +376,8 @@ function describeExchange(ex: AnalyzedExchange): string {
 }
 
 function clockTime(ms: number): string {
-  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return '--:--:--';
-  return new Date(ms).toISOString().slice(11, 19);
+  if (!isDateMs(ms)) return '--:--:--';
+  return formatClockTime(ms, { millis: false });
 }
 
 function plural(n: number, word: string, many = `${word}s`): string {

@@ -3,6 +3,7 @@
  * (it runs only while something shown is still counting down; an idle panel does no work).
  */
 import type { AccessTokenVersion, Challenge, Grant, SessionModel } from '../../core/model/types.ts';
+import { formatIsoTime } from '../../core/tokens/time.ts';
 
 export interface Deadline {
   /** What runs out: `step verify_sms`, `challenge`, `grant transfer:write`, `access token`. */
@@ -37,7 +38,7 @@ export function stepDeadline(challenge: Challenge, model: SessionModel): Deadlin
   return {
     label: `step ${step.key}`,
     at: start + step.expirationDuration * 1000,
-    source: `expiration_duration ${step.expirationDuration} s from ${new Date(start).toISOString()}`,
+    source: `expiration_duration ${step.expirationDuration} s from ${formatIsoTime(start)}`,
   };
 }
 
@@ -63,7 +64,7 @@ export function challengeDeadlines(challenge: Challenge, model: SessionModel): D
     out.push({
       label: `grant ${grant.scope}`,
       at: grant.expiresAt,
-      source: `expires ${new Date(grant.expiresAt).toISOString()}`,
+      source: `expires ${formatIsoTime(grant.expiresAt)}`,
     });
   }
   return out;

@@ -64,6 +64,11 @@ export interface TimeScale {
 /** More squeezed gaps than this and the scale stays linear. */
 export const MAX_BREAKS = 12;
 
+const DAY_MS = 86_400_000;
+
+/** Ticks drawn at most, whatever the width: a guard against a scale whose numbers went wrong. */
+const MAX_TICKS = 200;
+
 const NICE_STEPS_MS = [
   10, 20, 50, 100, 200, 250, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000,
   600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000,
@@ -162,7 +167,10 @@ export function buildTimeScale(times: readonly number[], options: ScaleOptions):
 
   const ticks: AxisTick[] = [];
   if (pxPerMs > 0) {
-    const step = NICE_STEPS_MS.find((s) => s * pxPerMs >= tickSpacing) ?? (NICE_STEPS_MS.at(-1) as number);
+    // Past a day per tick, whole days: a capture with a time decades off (a crafted or garbled timestamp) still
+    // gets a handful of ticks, not one per day of the span.
+    const minStep = tickSpacing / pxPerMs;
+    const step = NICE_STEPS_MS.find((s) => s >= minStep) ?? Math.ceil(minStep / DAY_MS) * DAY_MS;
     // Ticks run along each linear stretch (between breaks), counted from the session start.
     const stretches: [number, number][] = [];
     let from = t0;
@@ -171,9 +179,14 @@ export function buildTimeScale(times: readonly number[], options: ScaleOptions):
       from = b.to;
     }
     stretches.push([from, t1]);
-    for (const [a, b] of stretches) {
-      for (let t = t0 + Math.ceil((a - t0) / step) * step; t <= b; t += step) {
-        ticks.push({ t, x: x(t), label: formatOffset(t - t0, step) });
+    for (const [a, b] of Number.isFinite(step) ? stretches : []) {
+      // Counted, not accumulated, and bounded: far from 1970 a step can be smaller than the gap between two
+      // doubles, so neither `t += step` nor `k += 1` is sure to move.
+      const k0 = Math.ceil((a - t0) / step);
+      for (let i = 0; i < MAX_TICKS && ticks.length < MAX_TICKS; i += 1) {
+        const t = t0 + (k0 + i) * step;
+        if (t > b) break;
+        if (ticks.at(-1)?.t !== t) ticks.push({ t, x: x(t), label: formatOffset(t - t0, step) });
       }
     }
   } else if (sorted.length > 0) {

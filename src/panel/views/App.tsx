@@ -8,6 +8,7 @@ import { useDispatch, usePanelStore, useStore } from '../hooks.ts';
 import { selectActiveSession, selectAllRows, selectFindingCounts } from '../store/selectors.ts';
 import type { ViewId } from '../store/types.ts';
 import { EmptyState } from './EmptyState.tsx';
+import { RegionBoundary } from './ErrorBoundary.tsx';
 import { ExchangesTable } from './ExchangesTable.tsx';
 import { FindingsView } from './FindingsView.tsx';
 import { DropOverlay, ImportDialog } from './ImportDialog.tsx';
@@ -19,6 +20,14 @@ import { SessionSwitcher, StatusBar, Toolbar } from './Toolbar.tsx';
 // inspector and the DPoP checklist, and the SDK state view.
 export const ExchangeDetail = lazyView(() => import('./ExchangeDetail.tsx').then((m) => m.ExchangeDetail));
 export const SdkStateView = lazyView(() => import('./SdkStateView.tsx').then((m) => m.SdkStateView));
+
+/** How the fallback of each view's boundary names it. */
+const VIEW_REGIONS: Record<ViewId, string> = {
+  timeline: 'timeline',
+  exchanges: 'exchanges table',
+  findings: 'findings list',
+  sdk: 'SDK state view',
+};
 
 export interface AppProps {
   /** Opens a file as an imported session (file picker or drop). */
@@ -36,6 +45,8 @@ export function App({ onImportFile }: AppProps) {
   const dispatch = useDispatch();
   const view = useStore((s) => s.view);
   const detailOpen = useStore((s) => s.detailOpen && s.selection.exchangeId !== null);
+  const selectedId = useStore((s) => s.selection.exchangeId);
+  const sessionId = useStore((s) => s.activeSession);
   const theme = useStore((s) => s.theme);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -121,12 +132,26 @@ export function App({ onImportFile }: AppProps) {
       <Notice />
       <div class="main">
         <div class="view" data-view={view}>
-          {view === 'timeline' ? <Timeline /> : null}
-          {view === 'exchanges' ? <ExchangesOrEmpty searchRef={searchRef} /> : null}
-          {view === 'findings' ? <FindingsView /> : null}
-          {view === 'sdk' ? <SdkStateView /> : null}
+          {/* One boundary per region, keyed by what it shows: another session or exchange starts afresh. */}
+          <RegionBoundary key={`${view} ${sessionId}`} region={VIEW_REGIONS[view]}>
+            {view === 'timeline' ? <Timeline /> : null}
+            {view === 'exchanges' ? <ExchangesOrEmpty searchRef={searchRef} /> : null}
+            {view === 'findings' ? <FindingsView /> : null}
+            {view === 'sdk' ? <SdkStateView /> : null}
+          </RegionBoundary>
         </div>
-        {detailOpen ? <ExchangeDetail /> : null}
+        {detailOpen ? (
+          <RegionBoundary
+            key={selectedId ?? ''}
+            region="exchange detail"
+            subject={`exchange ${selectedId ?? ''}`}
+            as="aside"
+            class="detail"
+            dismiss={{ label: 'Close', onClick: () => dispatch({ type: 'detailClosed' }) }}
+          >
+            <ExchangeDetail />
+          </RegionBoundary>
+        ) : null}
       </div>
       <StatusBar />
       <ImportDialog />

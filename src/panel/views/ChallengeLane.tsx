@@ -4,7 +4,7 @@
  */
 import type { Challenge, SessionModel } from '../../core/model/types.ts';
 import { apiBaseOf } from '../../core/actions/rules.ts';
-import { formatDuration } from '../../core/tokens/time.ts';
+import { formatDuration, formatIsoTime } from '../../core/tokens/time.ts';
 import { useDispatch, useServices, useStore } from '../hooks.ts';
 import { challengeDeadlines, grantOf, latestAccessToken } from '../store/lane-facts.ts';
 import { selectCanAct } from '../store/selectors.ts';
@@ -103,7 +103,7 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
 function grantTitle(grant: NonNullable<ReturnType<typeof grantOf>>): string {
   const parts = [`${grant.scope} (${grant.mode ?? 'mode unknown'})`];
   if (grant.consumption) parts.push(`consumed: ${grant.consumption}`);
-  if (grant.expiresAt !== null) parts.push(`expires ${new Date(grant.expiresAt).toISOString()}`);
+  if (grant.expiresAt !== null) parts.push(`expires ${formatIsoTime(grant.expiresAt)}`);
   if (grant.reuseAttempts.length) parts.push(`${grant.reuseAttempts.length} later use(s) refused`);
   return parts.join(' · ');
 }
@@ -299,7 +299,7 @@ function Mark({
       id={`mark-${mark.id}`}
       class={`mark tone-${mark.tone} ${cursor ? 'cursor' : ''} ${mark.byInspector ? 'by-inspector' : ''} ${mark.exchangeId ? '' : 'no-exchange'} ${mark.flip ? 'flip' : ''} ${mark.compact ? 'compact' : ''}`}
       style={{ left: `${mark.left}px`, top: `${TRACK_PAD_PX + mark.row * MARK_ROW_PX}px` }}
-      title={`${mark.compact ? `${mark.label}\n` : ''}${mark.detail}\n${new Date(mark.time).toISOString()}${mark.byInspector ? '\nsent by the inspector' : ''}${mark.exchangeId ? '' : '\n(no exchange: noticed by the clock)'}`}
+      title={`${mark.compact ? `${mark.label}\n` : ''}${mark.detail}\n${formatIsoTime(mark.time)}${mark.byInspector ? '\nsent by the inspector' : ''}${mark.exchangeId ? '' : '\n(no exchange: noticed by the clock)'}`}
       tabIndex={-1}
       onClick={() => onOpen(mark)}
       data-testid="timeline-mark"

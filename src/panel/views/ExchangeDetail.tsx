@@ -4,13 +4,16 @@
  */
 import { useState } from 'preact/hooks';
 import { getRule } from '../../core/findings/catalogue.ts';
+import { droppedBodyNote } from '../../core/http/body.ts';
 import type { Body, HttpExchange } from '../../core/http/exchange.ts';
 import type { AnalyzedExchange, Finding, SessionModel } from '../../core/model/types.ts';
+import { formatDuration, formatIsoTime } from '../../core/tokens/time.ts';
 import { useDispatch, useNow, useServices, useStore } from '../hooks.ts';
 import type { ActionResult } from '../panel-services.ts';
 import { selectActiveSession, selectCanAct, selectSelectedExchange } from '../store/selectors.ts';
 import { ActionButton, Badge, ClockTime, TONE_CLASS } from './common.tsx';
 import { DpopChecklist } from './DpopChecklist.tsx';
+import { RegionBoundary } from './ErrorBoundary.tsx';
 import { TokenInspector } from './TokenInspector.tsx';
 
 type DetailTab = 'tokens' | 'dpop' | 'headers' | 'request' | 'response';
@@ -74,10 +77,10 @@ function DetailHeader({
       .then(setResult, (error: unknown) => setResult({ ok: false, reason: String(error) }))
       .finally(() => setBusy(false));
   };
+  const elapsed = exchange.endedAt === undefined ? null : Math.max(0, exchange.endedAt - exchange.startedAt);
+  // Milliseconds as DevTools shows them; beyond a minute (or a garbled time) in words.
   const duration =
-    exchange.endedAt !== undefined
-      ? `${Math.round(Math.max(0, exchange.endedAt - exchange.startedAt))} ms`
-      : '';
+    elapsed === null ? '' : elapsed < 60_000 ? `${Math.round(elapsed)} ms` : formatDuration(elapsed);
   return (
     <header class="detail-header">
       <div class="detail-title">
@@ -249,13 +252,15 @@ function DetailTabs({
       <div class="detail-content">
         {tab === 'tokens' ? (
           analyzed ? (
-            <TokenInspector
-              analyzed={analyzed}
-              model={model}
-              selected={token}
-              onSelect={onSelectToken}
-              now={now}
-            />
+            <RegionBoundary region="token inspector" subject={`exchange ${exchange.id}`}>
+              <TokenInspector
+                analyzed={analyzed}
+                model={model}
+                selected={token}
+                onSelect={onSelectToken}
+                now={now}
+              />
+            </RegionBoundary>
           ) : (
             <p class="empty-inline">Analysing…</p>
           )
@@ -284,7 +289,7 @@ function HeadersView({ exchange }: { exchange: HttpExchange }) {
             value: `${exchange.status}${exchange.statusText ? ` ${exchange.statusText}` : ''}`,
           },
           ...(exchange.error ? [{ name: 'Error', value: exchange.error }] : []),
-          { name: 'Started', value: new Date(exchange.startedAt).toISOString() },
+          { name: 'Started', value: formatIsoTime(exchange.startedAt) },
           { name: 'Captured by', value: exchange.sources.join(', ') },
         ]}
       />
@@ -321,6 +326,13 @@ function HeaderTable({ title, rows }: { title: string; rows: readonly { name: st
 }
 
 function BodyView({ body, what }: { body: Body; what: 'request' | 'response' }) {
+  if (body.kind === 'absent' && body.dropped !== undefined) {
+    return (
+      <p class="empty-inline" data-testid="body-dropped">
+        {droppedBodyNote(body.dropped)}
+      </p>
+    );
+  }
   if (body.kind === 'absent') {
     return (
       <p class="empty-inline" data-testid="body-absent">

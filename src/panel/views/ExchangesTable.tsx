@@ -3,6 +3,7 @@
  * (plus a small overscan) exist in the DOM, so 10,000 exchanges scroll as smoothly as 10.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { formatIsoTime } from '../../core/tokens/time.ts';
 import { useDispatch, useStore } from '../hooks.ts';
 import { selectAllRows, selectVisibleRows, type ExchangeRow } from '../store/selectors.ts';
 import { clockTime } from './common.tsx';
@@ -187,7 +188,7 @@ function Row({
       data-id={row.id}
     >
       <span class="c-num">{row.number}</span>
-      <span class="c-time" title={`${new Date(x.startedAt).toISOString()} (${x.startedAt})`}>
+      <span class="c-time" title={`${formatIsoTime(x.startedAt)} (${x.startedAt})`}>
         {clockTime(x.startedAt)}
       </span>
       <span class="c-method">{x.method}</span>

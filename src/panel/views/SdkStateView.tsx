@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import type { SdkState } from '../../core/actions/sdk-state.ts';
 import { readChallengeClaims } from '../../core/tokens/claims.ts';
 import { parseScopes } from '../../core/tokens/scopes.ts';
+import { formatIsoTime } from '../../core/tokens/time.ts';
 import type { TokenDecodeResult } from '../../core/tokens/types.ts';
 import { useNow, useServices, useStore } from '../hooks.ts';
 import { LIVE_SESSION } from '../store/types.ts';
@@ -84,7 +85,7 @@ function SdkStateResultView({ state, at }: { state: SdkState; at: number }) {
   return (
     <div class="sdk-result" data-testid="sdk-result">
       <div class="muted">
-        {state.origin} · read at {new Date(at).toISOString()} · IndexedDB {state.indexedDb}
+        {state.origin} · read at {formatIsoTime(at)} · IndexedDB {state.indexedDb}
       </div>
       <h4>Cached access token</h4>
       {state.accessTokens.length === 0 ? (

@@ -5,6 +5,7 @@
  */
 import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { SessionModel } from '../../core/model/types.ts';
+import { formatDuration, formatIsoTime } from '../../core/tokens/time.ts';
 import { useDispatch, useNow, useStore } from '../hooks.ts';
 import { modelDeadlines } from '../store/lane-facts.ts';
 import { selectActiveSession } from '../store/selectors.ts';
@@ -12,12 +13,14 @@ import {
   layoutTimeline,
   neighbourMark,
   type MarkDirection,
+  type TimelineLane,
   type TimelineLayout,
   type TimelineMark,
 } from '../store/timeline-layout.ts';
 import { AccessLane, ChallengeLane } from './ChallengeLane.tsx';
 import { ClockTime } from './common.tsx';
 import { EmptyState } from './EmptyState.tsx';
+import { RegionBoundary } from './ErrorBoundary.tsx';
 
 /** Width of the start time at the left of the axis. */
 const AXIS_START_PX = 130;
@@ -126,7 +129,7 @@ function TimelineBody({ model }: { model: SessionModel }) {
               key={tick.t}
               class="axis-tick"
               style={{ left: `${tick.x}px` }}
-              title={new Date(tick.t).toISOString()}
+              title={formatIsoTime(tick.t)}
             >
               {tick.label}
             </span>
@@ -137,7 +140,7 @@ function TimelineBody({ model }: { model: SessionModel }) {
             key={b.from}
             class="axis-break"
             style={{ left: `${b.x}px`, width: `${b.width}px` }}
-            title={`${Math.round((b.to - b.from) / 1000)} s without events, squeezed`}
+            title={`${formatDuration(b.to - b.from)} without events, squeezed`}
           >
             ⋯
           </span>
@@ -146,32 +149,54 @@ function TimelineBody({ model }: { model: SessionModel }) {
       {challengeLanes.length === 0 ? (
         <p class="empty-inline lane-note">No step-up challenge in this session yet: only access tokens.</p>
       ) : null}
+      {/* A lane that throws shows its own fallback; the other lanes are drawn as usual. */}
       {layout.lanes.map((lane) =>
         lane.kind === 'challenge' ? (
-          <ChallengeLane
+          <RegionBoundary
             key={lane.id}
-            lane={lane}
-            model={model}
-            scale={layout.scale}
-            now={now}
-            cursor={cursor}
-            onOpen={open}
-          />
+            region="challenge lane"
+            subject={laneSubject(lane)}
+            as="section"
+            class="lane"
+          >
+            <ChallengeLane
+              lane={lane}
+              model={model}
+              scale={layout.scale}
+              now={now}
+              cursor={cursor}
+              onOpen={open}
+            />
+          </RegionBoundary>
         ) : (
-          <AccessLane
+          <RegionBoundary
             key={lane.id}
-            lane={lane}
-            model={model}
-            scale={layout.scale}
-            now={now}
-            cursor={cursor}
-            onOpen={open}
-          />
+            region="access-token lane"
+            subject={laneSubject(lane)}
+            as="section"
+            class="lane"
+          >
+            <AccessLane
+              lane={lane}
+              model={model}
+              scale={layout.scale}
+              now={now}
+              cursor={cursor}
+              onOpen={open}
+            />
+          </RegionBoundary>
         ),
       )}
       <Legend />
     </div>
   );
+}
+
+/** Which challenge (its id, else the model's key) or session a lane shows, for its error fallback. */
+function laneSubject(lane: TimelineLane): string {
+  if (lane.kind === 'access') return `session ${lane.accessLane ?? 'unknown'}`;
+  const challenge = lane.challenge;
+  return `challenge ${challenge?.challengeId ?? challenge?.key ?? lane.id}`;
 }
 
 function Legend() {

@@ -20,6 +20,7 @@ import {
 } from '../store/token-facts.ts';
 import { ActionButton, ClaimTime, ExpiryBadge, ScopeChips, prettyValue } from './common.tsx';
 import { DpopChecklist } from './DpopChecklist.tsx';
+import { RegionBoundary } from './ErrorBoundary.tsx';
 
 export interface TokenInspectorProps {
   analyzed: AnalyzedExchange;
@@ -67,14 +68,14 @@ export function TokenInspector({ analyzed, model, selected, onSelect, now }: Tok
           );
         })}
       </div>
-      <TokenBody
+      {/* One token that cannot be shown leaves the tabs of the others usable. */}
+      <RegionBoundary
         key={picked.token.decoded.raw}
-        analyzed={analyzed}
-        model={model}
-        location={picked.location}
-        nth={picked.nth}
-        now={now}
-      />
+        region="token"
+        subject={`${locationTitle(picked.location)} of exchange ${analyzed.exchange.id}`}
+      >
+        <TokenBody analyzed={analyzed} model={model} location={picked.location} nth={picked.nth} now={now} />
+      </RegionBoundary>
     </div>
   );
 }

@@ -2,13 +2,14 @@
  * The DevTools-style toolbar: Clear, Preserve log, the page-hook toggle, background capture, the session
  * switcher, capture counters, Export and Import.
  */
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { PROTOCOL_VERSION } from '../../shared/messages.ts';
 import { useDispatch, useServices, useStore } from '../hooks.ts';
 import { selectActiveSession, selectCounters } from '../store/selectors.ts';
-import type { BackgroundCaptureState } from '../panel-services.ts';
+import type { BackgroundCaptureState, ExportedFile, ExportOptions } from '../panel-services.ts';
 import { LIVE_SESSION, type Notice } from '../store/types.ts';
 import { ClearIcon, DownloadIcon, UploadIcon } from './icons.tsx';
+import { lazyView } from './lazy.tsx';
 import manifest from '../../../manifest.json' with { type: 'json' };
 
 const EXTENSION_VERSION = manifest.version;
@@ -376,6 +377,16 @@ function Counters() {
   );
 }
 
+// Shown only after a redacted file was made, so it loads with the exporter (redact.ts), not with the panel.
+const ExportReview = lazyView(() => import('./ExportReview.tsx').then((m) => m.ExportReview));
+
+/**
+ * Where the Export popover is: choosing options, preparing a redacted file (redaction of a large log takes a
+ * moment), or showing what the redaction replaced before anything is saved.
+ */
+type ExportStep =
+  { step: 'options' } | { step: 'preparing' } | { step: 'review'; file: ExportedFile; exchanges: number };
+
 function ExportMenu() {
   const services = useServices();
   const session = useStore(selectActiveSession);
@@ -384,27 +395,56 @@ function ExportMenu() {
   const [open, setOpen] = useState(false);
   const [format, setFormat] = useState<'har' | 'json'>('har');
   const [secrets, setSecrets] = useState(false);
-  const run = async () => {
+  const [flow, setFlow] = useState<ExportStep>({ step: 'options' });
+  // Bumped by Cancel and by closing: a redaction still running when the user gave up is not shown or saved.
+  const run = useRef(0);
+  const close = () => {
+    run.current += 1;
+    setOpen(false);
+    setFlow({ step: 'options' });
+  };
+  const fail = (error: unknown) => {
+    close();
+    dispatch({ type: 'noticeShown', notice: { tone: 'error', text: `Export failed: ${String(error)}` } });
+  };
+  const save = (file: ExportedFile, count: number, withSecrets: boolean) => {
+    services.download(file);
+    close();
+    dispatch({
+      type: 'noticeShown',
+      notice: {
+        tone: 'success',
+        text: `Exported ${count} exchanges to ${file.filename}${withSecrets ? ' WITH secrets' : ' (redacted)'}.`,
+      },
+    });
+  };
+  const prepare = async () => {
+    const id = ++run.current;
+    const exchanges = session.exchanges;
+    const options: ExportOptions = {
+      format,
+      redact: !secrets,
+      ...(session.kind === 'live' && origin
+        ? { source: { url: origin } }
+        : { source: { title: session.name } }),
+      creator: { name: 'Step-Up Inspector', version: EXTENSION_VERSION },
+    };
     try {
-      const file = await services.exportLog(session.exchanges, {
-        format,
-        redact: !secrets,
-        ...(session.kind === 'live' && origin
-          ? { source: { url: origin } }
-          : { source: { title: session.name } }),
-        creator: { name: 'Step-Up Inspector', version: EXTENSION_VERSION },
-      });
-      services.download(file);
-      setOpen(false);
-      dispatch({
-        type: 'noticeShown',
-        notice: {
-          tone: 'success',
-          text: `Exported ${session.exchanges.length} exchanges to ${file.filename}${secrets ? ' WITH secrets' : ' (redacted)'}.`,
-        },
-      });
+      if (secrets) {
+        // The box, the warning and the red button were the confirmation: save at once.
+        save(await services.exportLog(exchanges, options), exchanges.length, true);
+        return;
+      }
+      setFlow({ step: 'preparing' });
+      // Let "Preparing…" reach the screen before the redaction holds the thread.
+      await nextPaint();
+      if (run.current !== id) return;
+      // The summary's code comes with the file, so the review replaces "Preparing…" in one step.
+      const [file] = await Promise.all([services.exportLog(exchanges, options), ExportReview.preload()]);
+      if (run.current !== id) return;
+      setFlow({ step: 'review', file, exchanges: exchanges.length });
     } catch (error) {
-      dispatch({ type: 'noticeShown', notice: { tone: 'error', text: `Export failed: ${String(error)}` } });
+      if (run.current === id) fail(error);
     }
   };
   return (
@@ -413,7 +453,7 @@ function ExportMenu() {
         type="button"
         class="tb-btn"
         aria-expanded={open}
-        onClick={() => setOpen(!open)}
+        onClick={() => (open ? close() : setOpen(true))}
         disabled={session.exchanges.length === 0}
         title="Save this session as HAR or inspector JSON"
         data-testid="export-button"
@@ -421,66 +461,100 @@ function ExportMenu() {
         <DownloadIcon /> Export
       </button>
       {open ? (
-        <div class="menu" role="dialog" aria-label="Export" data-testid="export-menu">
-          <fieldset>
-            <legend>Format</legend>
-            <label>
-              <input
-                type="radio"
-                name="export-format"
-                checked={format === 'har'}
-                onChange={() => setFormat('har')}
-                data-testid="export-har"
-              />{' '}
-              HAR 1.2
-            </label>
-            <label>
-              <input
-                type="radio"
-                name="export-format"
-                checked={format === 'json'}
-                onChange={() => setFormat('json')}
-                data-testid="export-json"
-              />{' '}
-              Inspector JSON
-            </label>
-          </fieldset>
-          <label class="secrets">
-            <input
-              type="checkbox"
-              checked={secrets}
-              onChange={(e) => setSecrets((e.currentTarget as HTMLInputElement).checked)}
-              data-testid="export-secrets"
-            />{' '}
-            Include secrets
-          </label>
-          {secrets ? (
-            <p class="warning" data-testid="export-secrets-warning">
-              The file will hold live tokens, OTP codes, refresh tokens, cookies and signatures. Anyone with
-              it can act as this user until they expire. Share it only with people you would give your session
-              to.
-            </p>
+        <div class="menu export-menu" role="dialog" aria-label="Export" data-testid="export-menu">
+          {flow.step === 'review' ? (
+            <ExportReview
+              file={flow.file}
+              exchanges={flow.exchanges}
+              onSave={() => save(flow.file, flow.exchanges, false)}
+              onCancel={close}
+            />
           ) : (
-            <p class="muted">
-              Redacted: tokens keep their header and claims; signatures, OTP codes, passwords, refresh tokens,
-              cookies and identifiers are removed or masked.
-            </p>
+            <>
+              <fieldset disabled={flow.step === 'preparing'}>
+                <legend>Format</legend>
+                <label>
+                  <input
+                    type="radio"
+                    name="export-format"
+                    checked={format === 'har'}
+                    onChange={() => setFormat('har')}
+                    data-testid="export-har"
+                  />{' '}
+                  HAR 1.2
+                </label>
+                <label>
+                  <input
+                    type="radio"
+                    name="export-format"
+                    checked={format === 'json'}
+                    onChange={() => setFormat('json')}
+                    data-testid="export-json"
+                  />{' '}
+                  Inspector JSON
+                </label>
+              </fieldset>
+              <label class="secrets">
+                <input
+                  type="checkbox"
+                  checked={secrets}
+                  disabled={flow.step === 'preparing'}
+                  onChange={(e) => setSecrets((e.currentTarget as HTMLInputElement).checked)}
+                  data-testid="export-secrets"
+                />{' '}
+                Include secrets
+              </label>
+              {secrets ? (
+                <p class="warning" data-testid="export-secrets-warning">
+                  The file will hold live tokens, OTP codes, refresh tokens, cookies and signatures. Anyone
+                  with it can act as this user until they expire. Share it only with people you would give
+                  your session to.
+                </p>
+              ) : (
+                <p class="muted">
+                  Secrets are replaced first: token signatures, OTP codes, passwords, refresh tokens, cookies
+                  and identifiers. You see what was replaced before the file is saved.
+                </p>
+              )}
+              <div class="menu-actions">
+                {flow.step === 'preparing' ? (
+                  <span class="export-preparing" role="status" data-testid="export-preparing">
+                    <span class="spinner" aria-hidden="true" /> Preparing…
+                  </span>
+                ) : null}
+                <button type="button" class="btn" onClick={close} data-testid="export-cancel">
+                  Cancel
+                </button>
+                <button
+                  type="button"
+                  class={`btn primary ${secrets ? 'danger' : ''}`}
+                  onClick={() => void prepare()}
+                  disabled={flow.step === 'preparing'}
+                  data-testid="export-run"
+                >
+                  {secrets
+                    ? `Export ${session.exchanges.length} exchanges with secrets`
+                    : `Redact ${session.exchanges.length} exchanges…`}
+                </button>
+              </div>
+            </>
           )}
-          <div class="menu-actions">
-            <button type="button" class="btn" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-            <button
-              type="button"
-              class={`btn primary ${secrets ? 'danger' : ''}`}
-              onClick={() => void run()}
-              data-testid="export-run"
-            >
-              Export {session.exchanges.length} exchanges
-            </button>
-          </div>
         </div>
       ) : null}
     </span>
   );
+}
+
+/** Resolves once the browser has had a chance to paint (a frame, then a task); soon anyway where no frame comes. */
+function nextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    // A DevTools panel that is not shown gets no animation frames.
+    const fallback = setTimeout(resolve, 100);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(fallback);
+        resolve();
+      }, 0),
+    );
+  });
 }

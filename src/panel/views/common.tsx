@@ -4,21 +4,23 @@ import type { ScopeDiff } from '../../core/tokens/scopes.ts';
 import {
   EXPIRING_THRESHOLD_MS,
   expiryState,
+  formatClockTime,
   formatDuration,
   formatEpochSeconds,
+  formatIsoTime,
   formatRelative,
+  isDateMs,
 } from '../../core/tokens/time.ts';
 
 /** `14:03:20.123` (UTC, like token times), the full ISO time and epoch ms on hover. */
 export function clockTime(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
-  return new Date(ms).toISOString().slice(11, 23);
+  return formatClockTime(ms);
 }
 
 export function ClockTime({ ms }: { ms: number }) {
-  const iso = Number.isFinite(ms) ? new Date(ms).toISOString() : 'unknown';
+  const iso = formatIsoTime(ms);
   return (
-    <time class="clock" dateTime={iso} title={`${iso} · ${ms} ms since epoch`}>
+    <time class="clock" dateTime={isDateMs(ms) ? iso : undefined} title={`${iso} · ${ms} ms since epoch`}>
       {clockTime(ms)}
     </time>
   );
@@ -64,7 +66,7 @@ export function Countdown({
   return (
     <span
       class={`countdown expiry-${state}`}
-      title={`${label} ${left <= 0 ? 'ended' : 'ends'} at ${new Date(at).toISOString()} (${source})`}
+      title={`${label} ${left <= 0 ? 'ended' : 'ends'} at ${formatIsoTime(at)} (${source})`}
       data-testid="countdown"
     >
       <span class="countdown-label">{label}</span>{' '}

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { apiBaseOf, canReplayOtp, canReplayVerbatim, canRetryOtp } from '../../../src/core/actions/rules.ts';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
@@ -152,6 +153,50 @@ describe('canReplayOtp', () => {
     expect(reasonOf(canReplayOtp(aChallenge(), MODEL, late))).toMatch(/expired at 2026-/);
     // Without the challenge's own expiry, the latest token's exp decides.
     expect(reasonOf(canReplayOtp(aChallenge({ expiresAt: null }), MODEL, late + 1))).toMatch(/expired/);
+  });
+
+  // Regression: `new Date(1e16).toISOString()` threw a RangeError while the lane rendered, blanking the panel.
+  it('says why for an expired challenge whose exp is no date (exp 1e13 seconds, answered expired_challenge_token)', () => {
+    const token = {
+      exchange: 0,
+      seenIn: 'response' as const,
+      raw: 'h.p.s',
+      currentStep: 'verify_sms',
+      exp: 1e13,
+    };
+    const crafted = aChallenge({ status: 'expired', expiresAt: 1e13 * 1000, tokens: [token] });
+    for (const rule of [canReplayOtp, canRetryOtp]) {
+      const reason = reasonOf(rule(crafted, MODEL, NOW));
+      expect(reason).toMatch(/expired \(its exp 10000000000000 is not a date\)/);
+      expect(reason).toMatch(/expired_challenge_token/);
+    }
+    // The same from the token alone, and at the edges of what a Date holds.
+    const fromToken = aChallenge({ status: 'expired', expiresAt: null, tokens: [token] });
+    expect(reasonOf(canReplayOtp(fromToken, MODEL, NOW))).toMatch(/its exp 10000000000000 is not a date/);
+    expect(reasonOf(canReplayOtp(aChallenge({ expiresAt: -8.64e15 - 1 }), MODEL, NOW))).toMatch(
+      /its exp -8640000000000\.001 is not a date/,
+    );
+    expect(reasonOf(canReplayOtp(aChallenge({ status: 'expired', expiresAt: 8.64e15 }), MODEL, NOW))).toMatch(
+      /expired at \+275760-09-13T00:00:00\.000Z/,
+    );
+  });
+
+  it('never throws, whatever the expiry and the clock', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.double(), fc.constantFrom(1e16, -1e16, 8.64e15, 8.64e15 + 1)),
+        fc.oneof(fc.double(), fc.constant(NOW)),
+        fc.constantFrom<Challenge['status']>('pending', 'expired'),
+        (expiresAt, now, status) => {
+          const challenge = aChallenge({ status, expiresAt });
+          for (const rule of [canReplayOtp, canRetryOtp]) {
+            const result = rule(challenge, MODEL, now);
+            if (!result.enabled) expect(result.reason).not.toBe('');
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('is disabled without a challenge token', () => {

@@ -81,6 +81,23 @@ describe('buildTimeScale', () => {
     expect(formatOffset(250, 50)).toBe('+0.25s');
     expect(formatOffset(125_000, 60_000)).toBe('+2m 05s');
   });
+  // A time decades off (exp in ms read as seconds, a garbled HAR date) made one tick per day of the span:
+  // millions of them, and far from 1970 `t += step` did not move at all.
+  it('gives a handful of ticks for any span, and ends for times where a step is below the precision of a double', () => {
+    const huge = buildTimeScale([0, 1e16], { width: 900 });
+    expect(huge.ticks.length).toBeGreaterThan(1);
+    expect(huge.ticks.length).toBeLessThanOrEqual(12);
+    for (const tick of huge.ticks) expect(tick.label).not.toMatch(/unknown/);
+    const far = buildTimeScale([1e300, 1e300 * (1 + 2 ** -52)], { width: 900 });
+    expect(far.ticks.length).toBeLessThanOrEqual(200);
+    // Small regular gaps, then one enormous one: a break, and ticks counted from 0 towards 1e300.
+    const broken = buildTimeScale([0, 1, 2, 3, 4, 5, 1e300], { width: 900 });
+    expect(broken.breaks).toHaveLength(1);
+    expect(broken.ticks.length).toBeLessThanOrEqual(200);
+    expect(new Set(broken.ticks.map((t) => t.t)).size).toBe(broken.ticks.length);
+    const extremes = buildTimeScale([-Number.MAX_VALUE, 0, Number.MAX_VALUE], { width: 900 });
+    expect(extremes.ticks.length).toBeLessThanOrEqual(200);
+  });
 });
 
 describe('stackMarks', () => {
