@@ -5,7 +5,7 @@
  * is dropped whole and replaced by a note of its type and size: a body that cannot be read cannot be judged,
  * and one that cannot be judged is never written.
  */
-import { droppedBodyNote } from '../http/body.ts';
+import { decodeBase64, droppedBodyNote } from '../http/body.ts';
 import type { Body, DroppedBody } from '../http/exchange.ts';
 import {
   count,
@@ -291,14 +291,8 @@ function base64Length(base64: string): number {
 }
 
 function base64ToText(base64: string): string | undefined {
-  let binary: string;
-  try {
-    binary = atob(base64);
-  } catch {
-    return undefined;
-  }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  const bytes = decodeBase64(base64);
+  if (bytes === undefined) return undefined;
   try {
     return utf8Strict.decode(bytes);
   } catch {

@@ -31,7 +31,7 @@ function isBody(value: unknown): value is Body {
  * Standard (not URL-safe) base64 to bytes. HAR files and Chrome's `getContent` use standard base64, which
  * jose's `base64url` rejects, so this goes through `atob` (available in browsers and Node 20).
  */
-function decodeBase64(base64: string): Uint8Array | undefined {
+export function decodeBase64(base64: string): Uint8Array | undefined {
   let binary: string;
   try {
     binary = atob(base64);
