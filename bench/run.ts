@@ -12,6 +12,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analysisMeasure } from './analysis.ts';
 import { bundleMeasure } from './bundle.ts';
+import { duplicateIdsMeasure } from './duplicate-ids.ts';
 import { closeBrowserBench, removeTemporaryBuild } from './browser/harness.ts';
 import { hookOverheadMeasure } from './browser/hook-overhead.ts';
 import { liveLatencyMeasure } from './browser/live-latency.ts';
@@ -23,6 +24,7 @@ import type { BenchMeasure, Figure } from './types.ts';
 export const MEASURES: readonly BenchMeasure[] = [
   bundleMeasure,
   analysisMeasure,
+  duplicateIdsMeasure,
   hookOverheadMeasure,
   panelRenderMeasure,
   liveLatencyMeasure,

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { runCli, type CliIo } from './cli.ts';
+import { nodeFiles } from './node-io.ts';
 
 async function packageVersion(): Promise<string> {
   try {
@@ -22,7 +23,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const io: CliIo = {
-  readFile: (path) => readFile(path, 'utf8'),
+  ...nodeFiles,
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   isTTY: process.stdout.isTTY === true,

@@ -99,11 +99,14 @@ export async function importFile(file: File, deps: ImportDeps): Promise<boolean>
     });
     if (!result.ok) return fail(`Could not import ${name}: ${result.error.message} (${result.error.code})`);
     mark('parsed');
+    // Entries kept with a header or body cut to size are in the log, not skipped: they are told apart.
+    const skipped = result.skipped.filter((s) => s.kept !== true).length;
+    const cut = result.skipped.length - skipped;
     const session = {
       name: result.name || name,
       kind: result.kind,
       exchanges: result.exchanges,
-      skipped: result.skipped.length,
+      skipped,
     };
     // Every row now; the model follows.
     const id = show({ ...session, model: null });
@@ -117,7 +120,7 @@ export async function importFile(file: File, deps: ImportDeps): Promise<boolean>
       type: 'noticeShown',
       notice: {
         tone: 'success',
-        text: `Opened ${session.name}: ${result.exchanges.length} exchanges${result.skipped.length ? `, ${result.skipped.length} entries skipped` : ''}${result.redacted ? ' (redacted: signatures cannot be verified)' : ''}. Switch back to the live log in the toolbar.`,
+        text: `Opened ${session.name}: ${result.exchanges.length} exchanges${skipped ? `, ${skipped} entries skipped` : ''}${cut ? `, ${cut} kept with an oversized header or body cut to size (marked truncated)` : ''}${result.redacted ? ' (redacted: signatures cannot be verified)' : ''}. Switch back to the live log in the toolbar.`,
       },
     });
     return true;

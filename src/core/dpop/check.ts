@@ -52,6 +52,16 @@ export interface DpopCheckInput {
   /** The access token presented with the proof (Authorization: Bearer/DPoP), for `ath` and `cnf.jkt`. */
   accessToken?: string;
   /**
+   * The Authorization header was cut to size when its file was loaded: a token was presented but cannot be
+   * read, so `ath` and `cnf.jkt` are not checked (rather than judged against "no token").
+   */
+  accessTokenTruncated?: boolean;
+  /**
+   * The DPoP header was cut to size when its file was loaded: a proof was sent but only its beginning is
+   * known, so nothing is checked and no row fails (neither "missing" nor "malformed").
+   */
+  truncated?: boolean;
+  /**
    * The first proof already decoded by the caller (`decodeCompactJws` of it), which saves decoding it again;
    * ignored unless its `raw` is exactly that proof.
    */
@@ -196,6 +206,19 @@ async function runChecks(
   const rows = new Rows();
   const proofs = splitProofHeaders(input.proofHeaders);
 
+  if (input.truncated === true) {
+    rows.set(
+      'single_header',
+      'n/a',
+      'the DPoP header was cut to size when the file was loaded: a proof was sent, but it cannot be checked',
+    );
+    return rows.report(
+      flavour,
+      proofs[0],
+      undefined,
+      'not checked: the proof was cut when the file was loaded',
+    );
+  }
   if (proofs.length === 0) {
     if (input.required === true) {
       rows.set(
@@ -296,6 +319,11 @@ async function runChecks(
     tokenFacts !== undefined && claims['ath'] !== undefined ? await accessTokenHash(accessToken) : undefined;
   checkAth(rows, claims['ath'], tokenFacts, tokenHash, flavour);
   checkCnfJkt(rows, tokenFacts, thumbprint);
+  if (input.accessTokenTruncated === true && tokenFacts === undefined) {
+    const cut = 'not checked: the access token was cut when the file was loaded';
+    rows.set('ath', 'n/a', cut);
+    rows.set('cnf_jkt', 'n/a', cut);
+  }
 
   const previous = input.previousThumbprint;
   if (previous === undefined) rows.set('key_continuity', 'n/a', 'no earlier proof key in this session');

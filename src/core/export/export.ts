@@ -5,16 +5,18 @@
  * freezing the panel.
  */
 import type { HttpExchange } from '../http/exchange.ts';
+import { keptWithCuts, type SkippedEntry } from '../http/guards.ts';
 import { MAX_HAR_ENTRIES, MAX_HAR_TEXT_LENGTH, parseHar, toHar, type Har, type HarLog } from '../http/har.ts';
 import {
   INSPECTOR_LOG_FORMAT,
   parseLogFile,
-  toExchange,
+  readExchange,
   toInspectorLog,
   type LogFileErrorCode,
   type LogFileMeta,
   type LogFileParseResult,
 } from '../http/log-file.ts';
+import { createIdAllocator } from '../http/unique-ids.ts';
 import { redactWithSummary, type RedactOptions, type RedactionSummary } from './redact.ts';
 
 /** File formats {@link exportLog} writes. */
@@ -158,8 +160,11 @@ export type ImportResult =
       ok: true;
       kind: 'har' | 'inspector';
       exchanges: HttpExchange[];
-      /** Entries that could not become exchanges, by index in the file, with the reason. */
-      skipped: { index: number; reason: string }[];
+      /**
+       * Entries that could not become exchanges, by index in the file, with the reason; and, marked
+       * `kept: true`, entries kept with a header or body cut to size.
+       */
+      skipped: SkippedEntry[];
       /** What to call the loaded log: the file name, else the page it came from, else the kind of file. */
       name: string;
       /** True when the file says its secrets were redacted (tokens then decode but do not verify). */
@@ -271,27 +276,30 @@ async function importChunked(
   return finish(result, options, redacted);
 }
 
-/** The same conversion as parseLogFile's inspector branch (toExchange, then unique ids), chunk by chunk. */
+/**
+ * The same conversion as parseLogFile's inspector branch (readExchange, then unique ids, then cut notes),
+ * chunk by chunk.
+ */
 async function convertInspectorList(
   list: unknown[],
   chunkSize: number,
   progress: Progress,
-): Promise<{ exchanges: HttpExchange[]; skipped: { index: number; reason: string }[] }> {
+): Promise<{ exchanges: HttpExchange[]; skipped: SkippedEntry[] }> {
   const exchanges: HttpExchange[] = [];
-  const skipped: { index: number; reason: string }[] = [];
-  const seen = new Set<string>();
+  const skipped: SkippedEntry[] = [];
+  const ids = createIdAllocator();
   for (let start = 0; start < list.length; start += chunkSize) {
     const end = Math.min(list.length, start + chunkSize);
     for (let index = start; index < end; index += 1) {
-      const result = toExchange(list[index]);
+      const result = readExchange(list[index]);
       if (typeof result === 'string') {
         skipped.push({ index, reason: result });
         continue;
       }
-      let id = result.id;
-      for (let n = 2; seen.has(id); n += 1) id = `${result.id}#${n}`;
-      seen.add(id);
-      exchanges.push(id === result.id ? result : { ...result, id });
+      const { exchange, cuts } = result;
+      const id = ids.claim(exchange.id);
+      exchanges.push(id === exchange.id ? exchange : { ...exchange, id });
+      if (cuts.length > 0) skipped.push(keptWithCuts(index, cuts));
     }
     progress(0.2 + (0.8 * end) / list.length);
     if (end < list.length) await yieldToEventLoop();
@@ -310,14 +318,14 @@ async function convertHarEntries(
   entries: unknown[],
   chunkSize: number,
   progress: Progress,
-): Promise<{ exchanges: HttpExchange[]; skipped: { index: number; reason: string }[] }> {
+): Promise<{ exchanges: HttpExchange[]; skipped: SkippedEntry[] }> {
   if (entries.some((entry) => !hasOwnStartTime(entry))) {
     const whole = parseHar({ log: { version: own(log, 'version'), entries } });
     return whole.ok ? { exchanges: whole.exchanges, skipped: whole.skipped } : { exchanges: [], skipped: [] };
   }
   const exchanges: HttpExchange[] = [];
-  const skipped: { index: number; reason: string }[] = [];
-  const seen = new Set<string>();
+  const skipped: SkippedEntry[] = [];
+  const ids = createIdAllocator();
   for (let start = 0; start < entries.length; start += chunkSize) {
     const chunk = entries.slice(start, start + chunkSize);
     const parsed = parseHar({ log: { version: own(log, 'version'), entries: chunk } });
@@ -325,7 +333,13 @@ async function convertHarEntries(
       // The version was accepted for the whole file, so a chunk cannot fail; keep the entries countable.
       chunk.forEach((_, i) => skipped.push({ index: start + i, reason: parsed.error.message }));
     } else {
-      const skippedHere = new Map(parsed.skipped.map((s) => [s.index, s.reason]));
+      // An entry kept with cuts is in the exchanges and has a note; an entry skipped is only a note.
+      const skippedHere = new Map<number, string>();
+      const cutHere = new Map<number, SkippedEntry>();
+      for (const s of parsed.skipped) {
+        if (s.kept === true) cutHere.set(s.index, { ...s, index: start + s.index });
+        else skippedHere.set(s.index, s.reason);
+      }
       let next = 0;
       chunk.forEach((entry, i) => {
         const reason = skippedHere.get(i);
@@ -336,11 +350,10 @@ async function convertHarEntries(
         const exchange = parsed.exchanges[next];
         next += 1;
         if (exchange === undefined) return;
-        const base = extensionId(entry) ?? `har_${start + i}`;
-        let id = base;
-        for (let n = 2; seen.has(id); n += 1) id = `${base}#${n}`;
-        seen.add(id);
+        const id = ids.claim(extensionId(entry) ?? `har_${start + i}`);
         exchanges.push(id === exchange.id ? exchange : { ...exchange, id });
+        const cut = cutHere.get(i);
+        if (cut !== undefined) skipped.push(cut);
       });
     }
     const end = Math.min(entries.length, start + chunkSize);

@@ -11,6 +11,11 @@ export type ExchangeSource = 'webrequest' | 'devtools' | 'page-hook' | 'har' | '
 export interface Header {
   name: string;
   value: string;
+  /**
+   * The value was cut to a size limit when a file was loaded: what is left is its beginning, so a token in it
+   * cannot be read or checked.
+   */
+  truncated?: boolean;
 }
 
 /**
@@ -29,7 +34,7 @@ export type Body =
 export interface DroppedBody {
   reason: string;
   mimeType?: string;
-  /** Bytes (base64 bodies) or characters (text bodies) of the body that was dropped. */
+  /** Size in bytes of the body that was dropped. */
   size?: number;
 }
 

@@ -7,12 +7,16 @@
  *
  * Writing is lossless: what HAR cannot say (exchange id, sources, initiator, page-reported mark, network
  * error, exact timestamps, absent vs empty bodies, truncation) goes into a custom `_stepupInspector` field
- * on each entry, so `parseHar(toHar(x))` deep-equals `x`.
+ * on each entry (and on each header cut on import), so `parseHar(toHar(x))` deep-equals `x`.
  */
 import { droppedBodyNote, readDroppedBody } from './body.ts';
 import type { Body, DroppedBody, ExchangeSource, Header, HttpExchange } from './exchange.ts';
 import { getHeader, getHeaderValues } from './headers.ts';
 import {
+  bodyCutNote,
+  cutHeaderValue,
+  headerCutNote,
+  keptWithCuts,
   MAX_ID_LENGTH,
   MAX_URL_LENGTH,
   MAX_HEADERS,
@@ -24,13 +28,17 @@ import {
   isRecord,
   own,
   type Rec,
+  type SkippedEntry,
 } from './guards.ts';
+import { createIdAllocator, type IdAllocator } from './unique-ids.ts';
 
 /** `name`/`value` pair, as HAR uses for headers and query parameters. */
 export interface HarNameValue {
   name: string;
   value: string;
   comment?: string;
+  /** On headers: the value was cut to a size limit when a file was loaded (`Header.truncated`). */
+  _stepupInspector?: { truncated: true };
 }
 
 /** A cookie as HAR lists it. Only name and value are written; other attributes are read as whatever. */
@@ -182,12 +190,15 @@ export interface Har {
 /** Error codes of {@link parseHar}. */
 export type HarErrorCode = 'not_json' | 'not_har' | 'unsupported_version' | 'too_large';
 
-/** Outcome of {@link parseHar}. `skipped` lists entries that could not become exchanges, by index in `log.entries`. */
+/**
+ * Outcome of {@link parseHar}. `skipped` lists entries that could not become exchanges, by index in
+ * `log.entries`, and entries kept with a header or body cut to size (`kept: true`).
+ */
 export type HarParseResult =
   | {
       ok: true;
       exchanges: HttpExchange[];
-      skipped: { index: number; reason: string }[];
+      skipped: SkippedEntry[];
       creator?: { name: string; version: string };
     }
   | { ok: false; error: { code: HarErrorCode; message: string } };
@@ -205,8 +216,9 @@ export const MAX_HAR_TEXT_LENGTH = 256 * 1024 * 1024;
 /** Default cap on the number of entries. */
 export const MAX_HAR_ENTRIES = 100_000;
 /**
- * Longest body payload kept, in characters. Longer bodies are cut and marked `truncated`, the same rule as
- * `toExchange` in `log-file.ts`, so a HAR import re-exports as a valid inspector log.
+ * Longest body payload kept, in characters. Longer bodies are cut and marked `truncated` (and the entry gets a
+ * kept-with-cuts note), the same rule as `toExchange` in `log-file.ts`, so a HAR import re-exports as a valid
+ * inspector log. Header values over `MAX_HEADER_VALUE_LENGTH` are cut and marked the same way.
  */
 export const MAX_BODY_PAYLOAD_LENGTH = 32 * 1024 * 1024;
 
@@ -231,26 +243,20 @@ function preview(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function uniqueId(base: string, seen: Set<string>): string {
-  let id = base;
-  // A hand-edited or merged file may repeat ids; later entries get a suffix so ids stay unique.
-  for (let n = 2; seen.has(id); n += 1) id = `${base}#${n}`;
-  seen.add(id);
-  return id;
-}
-
-function capBody(body: Body): Body {
+function capBody(body: Body, where: 'request' | 'response', cuts: string[]): Body {
   if (body.kind === 'text' && body.text.length > MAX_BODY_PAYLOAD_LENGTH) {
+    cuts.push(bodyCutNote(where, body.text.length, MAX_BODY_PAYLOAD_LENGTH));
     return { ...body, text: body.text.slice(0, MAX_BODY_PAYLOAD_LENGTH), truncated: true };
   }
   if (body.kind === 'base64' && body.base64.length > MAX_BODY_PAYLOAD_LENGTH) {
     const cut = MAX_BODY_PAYLOAD_LENGTH - (MAX_BODY_PAYLOAD_LENGTH % 4);
+    cuts.push(bodyCutNote(where, body.base64.length, cut));
     return { ...body, base64: body.base64.slice(0, cut), truncated: true };
   }
   return body;
 }
 
-function readHeaders(value: unknown): Header[] | string {
+function readHeaders(value: unknown, where: 'request' | 'response', cuts: string[]): Header[] | string {
   if (!Array.isArray(value)) return [];
   if (value.length > MAX_HEADERS) return `it has ${value.length} headers, more than ${MAX_HEADERS}`;
   const headers: Header[] = [];
@@ -262,8 +268,16 @@ function readHeaders(value: unknown): Header[] | string {
     // Some proxies write numeric header values as JSON numbers.
     const value =
       typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : '';
-    if (value.length > MAX_HEADER_VALUE_LENGTH) continue;
-    headers.push({ name, value });
+    // Dropping an oversized header would make it look never sent (a false `dpop.missing`): keep it cut.
+    if (value.length > MAX_HEADER_VALUE_LENGTH) {
+      cuts.push(headerCutNote(where, name, value.length));
+      headers.push({ name, value: cutHeaderValue(value), truncated: true });
+      continue;
+    }
+    const mark = own(item, '_stepupInspector');
+    headers.push(
+      isRecord(mark) && own(mark, 'truncated') === true ? { name, value, truncated: true } : { name, value },
+    );
   }
   return headers;
 }
@@ -355,12 +369,12 @@ function paramsText(params: unknown[]): string {
   return search.toString();
 }
 
-function requestBodyFrom(request: Rec, meta: StepupInspectorBodyMeta | undefined): Body {
+function requestBodyFrom(request: Rec, meta: StepupInspectorBodyMeta | undefined, cuts: string[]): Body {
   if (meta?.kind === 'absent') return absentFromMeta(meta);
   const postData = own(request, 'postData');
   if (!isRecord(postData)) return { kind: 'absent' };
   const text = own(postData, 'text');
-  if (meta && typeof text === 'string') return capBody(bodyFromMeta(meta, text));
+  if (meta && typeof text === 'string') return capBody(bodyFromMeta(meta, text), 'request', cuts);
 
   let payload: string;
   if (typeof text === 'string') payload = text;
@@ -377,10 +391,14 @@ function requestBodyFrom(request: Rec, meta: StepupInspectorBodyMeta | undefined
   if (mimeType) body.mimeType = mimeType;
   const size = nonNegativeInteger(own(request, 'bodySize'));
   if (size !== undefined) body.size = size;
-  return capBody(body);
+  return capBody(body, 'request', cuts);
 }
 
-function responseBodyFrom(response: Rec | undefined, meta: StepupInspectorBodyMeta | undefined): Body {
+function responseBodyFrom(
+  response: Rec | undefined,
+  meta: StepupInspectorBodyMeta | undefined,
+  cuts: string[],
+): Body {
   if (meta?.kind === 'absent') return absentFromMeta(meta);
   if (response === undefined) return { kind: 'absent' };
   const content = own(response, 'content');
@@ -388,7 +406,7 @@ function responseBodyFrom(response: Rec | undefined, meta: StepupInspectorBodyMe
   const text = own(content, 'text');
   // Chrome leaves `text` out when it did not keep the body: that is "not captured", not "empty".
   if (typeof text !== 'string') return { kind: 'absent' };
-  if (meta) return capBody(bodyFromMeta(meta, text));
+  if (meta) return capBody(bodyFromMeta(meta, text), 'response', cuts);
   const body: Body = isBase64Encoding(own(content, 'encoding'))
     ? { kind: 'base64', base64: text }
     : { kind: 'text', text };
@@ -396,13 +414,16 @@ function responseBodyFrom(response: Rec | undefined, meta: StepupInspectorBodyMe
   if (mimeType) body.mimeType = mimeType;
   const size = nonNegativeInteger(own(content, 'size'));
   if (size !== undefined) body.size = size;
-  return capBody(body);
+  return capBody(body, 'response', cuts);
 }
 
 interface EntryContext {
-  seenIds: Set<string>;
+  /** A hand-edited or merged file may repeat ids; later entries get a suffix so ids stay unique. */
+  ids: IdAllocator;
   /** Start time of the last entry that had one, for entries whose `startedDateTime` is missing or garbled. */
   lastStartedAt: number;
+  /** What the current entry lost to size limits, for its kept-with-cuts note. */
+  cuts: string[];
 }
 
 function entryToExchange(entry: unknown, index: number, context: EntryContext): HttpExchange | string {
@@ -421,9 +442,10 @@ function entryToExchange(entry: unknown, index: number, context: EntryContext): 
   const responseValue = own(entry, 'response');
   const response = isRecord(responseValue) ? responseValue : undefined;
 
-  const requestHeaders = readHeaders(own(request, 'headers'));
+  const { cuts } = context;
+  const requestHeaders = readHeaders(own(request, 'headers'), 'request', cuts);
   if (typeof requestHeaders === 'string') return `the request: ${requestHeaders}`;
-  const responseHeaders = response ? readHeaders(own(response, 'headers')) : [];
+  const responseHeaders = response ? readHeaders(own(response, 'headers'), 'response', cuts) : [];
   if (typeof responseHeaders === 'string') return `the response: ${responseHeaders}`;
 
   let startedAt = ext?.startedAt ?? readStartedAt(own(entry, 'startedDateTime'));
@@ -431,14 +453,14 @@ function entryToExchange(entry: unknown, index: number, context: EntryContext): 
   else context.lastStartedAt = startedAt;
 
   const exchange: HttpExchange = {
-    id: uniqueId(ext?.id ?? `har_${index}`, context.seenIds),
+    id: context.ids.claim(ext?.id ?? `har_${index}`),
     method,
     url,
     requestHeaders,
-    requestBody: requestBodyFrom(request, ext?.requestBody),
+    requestBody: requestBodyFrom(request, ext?.requestBody, cuts),
     status: response ? readStatus(own(response, 'status')) : 0,
     responseHeaders,
-    responseBody: responseBodyFrom(response, ext?.responseBody),
+    responseBody: responseBodyFrom(response, ext?.responseBody, cuts),
     startedAt,
     sources: ext?.sources ?? ['har'],
   };
@@ -500,10 +522,11 @@ function parseHarRoot(root: unknown, maxEntries: number): HarParseResult {
   }
 
   const exchanges: HttpExchange[] = [];
-  const skipped: { index: number; reason: string }[] = [];
-  const context: EntryContext = { seenIds: new Set(), lastStartedAt: 0 };
+  const skipped: SkippedEntry[] = [];
+  const context: EntryContext = { ids: createIdAllocator(), lastStartedAt: 0, cuts: [] };
   (entries as unknown[]).forEach((entry, index) => {
     let result: HttpExchange | string;
+    context.cuts = [];
     try {
       result = entryToExchange(entry, index, context);
     } catch {
@@ -511,7 +534,10 @@ function parseHarRoot(root: unknown, maxEntries: number): HarParseResult {
       result = 'the entry could not be read';
     }
     if (typeof result === 'string') skipped.push({ index, reason: result });
-    else exchanges.push(result);
+    else {
+      exchanges.push(result);
+      if (context.cuts.length > 0) skipped.push(keptWithCuts(index, context.cuts));
+    }
   });
 
   const result: HarParseResult = { ok: true, exchanges, skipped };
@@ -527,7 +553,8 @@ function parseHarRoot(root: unknown, maxEntries: number): HarParseResult {
 /**
  * Reads a HAR document, given as its JSON text or as an already parsed value. Never throws: a file that is
  * not a HAR gives `ok: false` with a code and a message for people; entries without a usable request
- * (method, absolute URL) are listed in `skipped` and the others still load.
+ * (method, absolute URL) are listed in `skipped` and the others still load. A header value or body over its
+ * size limit is cut and marked `truncated`, and its entry, kept, gets a `kept: true` note in `skipped`.
  *
  * Without `_stepupInspector` data: ids are `har_<index>`, sources `['har']`, a missing `postData` or
  * `content.text` is an absent body (not captured), `time` gives `endedAt`, Chrome's `response._error` gives
@@ -605,7 +632,9 @@ function responseCookies(headers: readonly Header[]): HarCookie[] {
 }
 
 function copyHeaders(headers: readonly Header[]): HarNameValue[] {
-  return headers.map(({ name, value }) => ({ name, value }));
+  return headers.map(({ name, value, truncated }) =>
+    truncated === true ? { name, value, _stepupInspector: { truncated: true } } : { name, value },
+  );
 }
 
 function exchangeToEntry(exchange: HttpExchange): HarEntry {

@@ -7,6 +7,10 @@ import { readDroppedBody } from './body.ts';
 import type { Body, ExchangeSource, Header, HttpExchange } from './exchange.ts';
 import { MAX_BODY_PAYLOAD_LENGTH, MAX_HAR_TEXT_LENGTH, parseHar } from './har.ts';
 import {
+  bodyCutNote,
+  cutHeaderValue,
+  headerCutNote,
+  keptWithCuts,
   MAX_ID_LENGTH,
   MAX_URL_LENGTH,
   MAX_HEADERS,
@@ -18,7 +22,9 @@ import {
   isRecord,
   own,
   type Rec,
+  type SkippedEntry,
 } from './guards.ts';
+import { createIdAllocator } from './unique-ids.ts';
 
 /** `format` value that marks an inspector export. */
 export const INSPECTOR_LOG_FORMAT = 'stepup-inspector-log';
@@ -62,13 +68,16 @@ export interface LogFileMeta {
   source?: { url?: string; title?: string };
 }
 
-/** Outcome of {@link parseLogFile}. */
+/**
+ * Outcome of {@link parseLogFile}. `skipped` lists the entries that could not be used and, with `kept: true`,
+ * the ones kept with a header or body cut to size.
+ */
 export type LogFileParseResult =
   | {
       ok: true;
       kind: 'har' | 'inspector';
       exchanges: HttpExchange[];
-      skipped: { index: number; reason: string }[];
+      skipped: SkippedEntry[];
       meta: LogFileMeta;
     }
   | { ok: false; error: { code: LogFileErrorCode; message: string } };
@@ -88,7 +97,7 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
-function toHeaders(value: unknown, field: string): Header[] | string {
+function toHeaders(value: unknown, field: string, cuts: string[]): Header[] | string {
   if (!Array.isArray(value)) return `${field} is ${describe(value)}, not a list`;
   if (value.length > MAX_HEADERS) return `${field} has ${value.length} headers, more than ${MAX_HEADERS}`;
   const headers: Header[] = [];
@@ -101,13 +110,25 @@ function toHeaders(value: unknown, field: string): Header[] | string {
     }
     if (typeof headerValue !== 'string')
       return `${field}[${i}].value is ${describe(headerValue)}, not a string`;
-    if (headerValue.length > MAX_HEADER_VALUE_LENGTH) return `${field}[${i}].value is longer than 1 MiB`;
-    headers.push({ name, value: headerValue });
+    const header: Header = { name, value: headerValue };
+    if (has(item, 'truncated')) {
+      const truncated = own(item, 'truncated');
+      if (typeof truncated !== 'boolean')
+        return `${field}[${i}].truncated is ${describe(truncated)}, not true or false`;
+      header.truncated = truncated;
+    }
+    // Dropping an oversized header would make it look never sent (a false `dpop.missing`): keep it cut.
+    if (headerValue.length > MAX_HEADER_VALUE_LENGTH) {
+      cuts.push(headerCutNote(field === 'requestHeaders' ? 'request' : 'response', name, headerValue.length));
+      header.value = cutHeaderValue(headerValue);
+      header.truncated = true;
+    }
+    headers.push(header);
   }
   return headers;
 }
 
-function toBody(value: unknown, field: string): Body | string {
+function toBody(value: unknown, field: string, cuts: string[]): Body | string {
   if (!isRecord(value)) return `${field} is ${describe(value)}, not a body`;
   const kind = own(value, 'kind');
   if (kind === 'absent') {
@@ -142,6 +163,7 @@ function toBody(value: unknown, field: string): Body | string {
   if (payload.length > MAX_BODY_PAYLOAD_LENGTH) {
     const cut =
       kind === 'base64' ? MAX_BODY_PAYLOAD_LENGTH - (MAX_BODY_PAYLOAD_LENGTH % 4) : MAX_BODY_PAYLOAD_LENGTH;
+    cuts.push(bodyCutNote(field === 'requestBody' ? 'request' : 'response', payload.length, cut));
     body =
       body.kind === 'text'
         ? { ...body, text: payload.slice(0, cut), truncated: true }
@@ -159,18 +181,30 @@ function finiteNumber(value: unknown): value is number {
  * it cannot. Only known fields are copied, so unknown keys, `__proto__` and `constructor` are dropped; a
  * known field of the wrong type rejects the exchange, since it means the data was corrupted or forged.
  * Unknown `sources` values are dropped (a newer build may add sources). Body payloads longer than
- * {@link MAX_BODY_PAYLOAD_LENGTH} are cut and marked `truncated`. Never throws.
+ * {@link MAX_BODY_PAYLOAD_LENGTH} and header values longer than 1 MiB are cut and marked `truncated`
+ * ({@link readExchange} also says what was cut). Never throws.
  */
 export function toExchange(value: unknown): HttpExchange | string {
+  const result = readExchange(value);
+  return typeof result === 'string' ? result : result.exchange;
+}
+
+/**
+ * {@link toExchange}, plus what was cut to size: one phrase per header or body cut (empty when nothing was),
+ * for the entry's kept-with-cuts note. Never throws.
+ */
+export function readExchange(value: unknown): { exchange: HttpExchange; cuts: string[] } | string {
+  const cuts: string[] = [];
   try {
-    return toExchangeUnsafe(value);
+    const exchange = toExchangeUnsafe(value, cuts);
+    return typeof exchange === 'string' ? exchange : { exchange, cuts };
   } catch {
     // Only reachable with crafted objects (throwing getters, Proxies), never with parsed JSON.
     return 'the exchange could not be read';
   }
 }
 
-function toExchangeUnsafe(value: unknown): HttpExchange | string {
+function toExchangeUnsafe(value: unknown, cuts: string[]): HttpExchange | string {
   if (!isRecord(value)) return `the exchange is ${describe(value)}, not an object`;
 
   const id = own(value, 'id');
@@ -189,13 +223,13 @@ function toExchangeUnsafe(value: unknown): HttpExchange | string {
   }
   const startedAt = own(value, 'startedAt');
   if (!finiteNumber(startedAt)) return `startedAt is ${describe(startedAt)}, not a time`;
-  const requestHeaders = toHeaders(own(value, 'requestHeaders'), 'requestHeaders');
+  const requestHeaders = toHeaders(own(value, 'requestHeaders'), 'requestHeaders', cuts);
   if (typeof requestHeaders === 'string') return requestHeaders;
-  const responseHeaders = toHeaders(own(value, 'responseHeaders'), 'responseHeaders');
+  const responseHeaders = toHeaders(own(value, 'responseHeaders'), 'responseHeaders', cuts);
   if (typeof responseHeaders === 'string') return responseHeaders;
-  const requestBody = toBody(own(value, 'requestBody'), 'requestBody');
+  const requestBody = toBody(own(value, 'requestBody'), 'requestBody', cuts);
   if (typeof requestBody === 'string') return requestBody;
-  const responseBody = toBody(own(value, 'responseBody'), 'responseBody');
+  const responseBody = toBody(own(value, 'responseBody'), 'responseBody', cuts);
   if (typeof responseBody === 'string') return responseBody;
   const rawSources = own(value, 'sources');
   if (!Array.isArray(rawSources)) return `sources is ${describe(rawSources)}, not a list`;
@@ -305,19 +339,19 @@ function parseInspectorLog(root: Rec): LogFileParseResult {
   }
 
   const exchanges: HttpExchange[] = [];
-  const skipped: { index: number; reason: string }[] = [];
-  const seen = new Set<string>();
+  const skipped: SkippedEntry[] = [];
+  const ids = createIdAllocator();
   (list as unknown[]).forEach((item, index) => {
-    const result = toExchange(item);
+    const result = readExchange(item);
     if (typeof result === 'string') {
       skipped.push({ index, reason: result });
       return;
     }
+    const { exchange, cuts } = result;
     // Ids key the store; a repeated id (a merged or edited file) gets a suffix instead of hiding a row.
-    let id = result.id;
-    for (let n = 2; seen.has(id); n += 1) id = `${result.id}#${n}`;
-    seen.add(id);
-    exchanges.push(id === result.id ? result : { ...result, id });
+    const id = ids.claim(exchange.id);
+    exchanges.push(id === exchange.id ? exchange : { ...exchange, id });
+    if (cuts.length > 0) skipped.push(keptWithCuts(index, cuts));
   });
 
   const meta: LogFileMeta = {};

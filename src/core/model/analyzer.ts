@@ -511,6 +511,16 @@ class SessionAnalyzer implements Analyzer {
 
   private analyse(d: Draft): PendingDpop | null {
     const f = readFacts(d.exchange);
+    // A cut token is unknown, not absent and not malformed: say so instead of reporting on it.
+    if (f.dpopTruncated)
+      d.notes.push(
+        'The DPoP header was cut to size when the file was loaded: the proof could not be checked.',
+      );
+    if (f.bearerTruncated) {
+      d.notes.push(
+        'The Authorization header was cut to size when the file was loaded: its token could not be read.',
+      );
+    }
     this.tick(f.time, f.endTime);
     const cls = classifyExchange(d.exchange);
     d.classification = cls;
@@ -1470,8 +1480,8 @@ class SessionAnalyzer implements Analyzer {
       .map((p) => p.trim())
       .find((p) => p !== '');
     let claims: Record<string, unknown> = {};
-    if (raw !== undefined) {
-      this.stats.dpopProofs += 1;
+    if (raw !== undefined) this.stats.dpopProofs += 1;
+    if (raw !== undefined && !f.dpopTruncated) {
       const decoded = decodeCompactJws(raw);
       ctx.d.tokens.push({ location: 'request.dpop', decoded });
       if (decoded.ok) {
@@ -1492,7 +1502,13 @@ class SessionAnalyzer implements Analyzer {
       previousUse: null,
       resend: false,
     };
+    if (f.dpopTruncated) {
+      // Nothing in a cut proof can be compared (nonce, jti, key): the check reports it as not checkable.
+      pending.input.truncated = true;
+      return pending;
+    }
     if (f.bearer !== undefined) pending.input.accessToken = f.bearer;
+    if (f.bearerTruncated) pending.input.accessTokenTruncated = true;
     if (ctx.challenge !== undefined) Object.assign(pending, this.challengeRef(ctx.challenge));
     if (flavour === 'challenge') {
       if (ctx.challengeJti !== undefined) pending.input.challengeTokenJti = ctx.challengeJti;
@@ -1713,8 +1729,10 @@ class SessionAnalyzer implements Analyzer {
       resend: false,
     };
     if (f.bearer !== undefined) pending.input.accessToken = f.bearer;
-    if (raw !== undefined) {
-      this.stats.dpopProofs += 1;
+    if (f.bearerTruncated) pending.input.accessTokenTruncated = true;
+    if (raw !== undefined) this.stats.dpopProofs += 1;
+    if (f.dpopTruncated) pending.input.truncated = true;
+    else if (raw !== undefined) {
       const decoded = decodeCompactJws(raw);
       d.tokens.push({ location: 'request.dpop', decoded });
       const jti = decoded.ok ? decoded.claims['jti'] : undefined;

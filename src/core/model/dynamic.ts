@@ -113,7 +113,13 @@ export class DynamicModel {
     // The elevated token goes first: it is the token of interest on a protected call.
     const rawElevated = f.request.get(ELEVATED_TOKEN_HEADER)?.trim();
     let elevated: TokenDecodeResult | undefined;
-    if (rawElevated !== undefined && rawElevated !== '') {
+    // A token cut to size on import was sent but cannot be read: left undecoded, it raises nothing.
+    const elevatedCut = f.request.truncated(ELEVATED_TOKEN_HEADER);
+    if (elevatedCut) {
+      d.notes.push(
+        `The ${ELEVATED_TOKEN_HEADER} header was cut to size when the file was loaded: its token could not be read.`,
+      );
+    } else if (rawElevated !== undefined && rawElevated !== '') {
       elevated = this.host.decode(rawElevated);
       d.tokens.push({ location: 'request.authorization', decoded: elevated, field: ELEVATED_TOKEN_HEADER });
       if (!elevated.ok) {

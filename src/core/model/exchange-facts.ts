@@ -14,13 +14,25 @@ import { isScheme, parseWwwAuthenticate } from '../providers/rfc9470/www-authent
 export class HeaderIndex {
   private readonly names: string[] = [];
   private readonly values: string[] = [];
+  /** Positions of headers cut to size on import; empty for nearly every exchange. */
+  private readonly cut: number[] = [];
 
   constructor(headers: readonly Header[]) {
     for (const header of headers) {
       if (typeof header?.name !== 'string') continue;
+      if (header.truncated === true) this.cut.push(this.names.length);
       this.names.push(header.name);
       this.values.push(typeof header.value === 'string' ? header.value : '');
     }
+  }
+
+  /** Whether a header called `lowerName` was cut to size on import, so its value is only a beginning. */
+  truncated(lowerName: string): boolean {
+    for (const i of this.cut) {
+      const name = this.names[i] as string;
+      if (name.length === lowerName.length && name.toLowerCase() === lowerName) return true;
+    }
+    return false;
   }
 
   /**
@@ -86,10 +98,17 @@ export interface ExchangeFacts {
   readonly response: HeaderIndex;
   requestBody: Body;
   responseBody: Body;
-  /** Token from `Authorization: Bearer …` (or `DPoP …`), without the scheme. */
+  /** Token from `Authorization: Bearer …` (or `DPoP …`), without the scheme; never from a cut header. */
   bearer: string | undefined;
+  /**
+   * The Authorization header was cut to size on import: a token was sent but cannot be read, which is not
+   * the same as no token (`bearer` is undefined either way).
+   */
+  bearerTruncated: boolean;
   /** Every `DPoP` request header value. */
   dpopHeaders: string[];
+  /** A DPoP header was cut to size on import: a proof was sent but cannot be checked. */
+  dpopTruncated: boolean;
 }
 
 const ABSENT: Body = { kind: 'absent' };
@@ -114,7 +133,8 @@ export function readFacts(exchange: HttpExchange): ExchangeFacts {
     typeof exchange?.startedAt === 'number' && Number.isFinite(exchange.startedAt) ? exchange.startedAt : 0;
   const ended = exchange?.endedAt;
   const request = new HeaderIndex(requestHeaders);
-  const authorization = request.get('authorization');
+  const bearerTruncated = request.truncated('authorization');
+  const authorization = bearerTruncated ? undefined : request.get('authorization');
   const scheme =
     typeof authorization === 'string' ? /^\s*(?:bearer|dpop)\s+(\S+)/i.exec(authorization) : null;
   let response: HeaderIndex | undefined;
@@ -136,7 +156,9 @@ export function readFacts(exchange: HttpExchange): ExchangeFacts {
     requestBody: body(exchange?.requestBody),
     responseBody: body(exchange?.responseBody),
     bearer: scheme?.[1],
+    bearerTruncated,
     dpopHeaders: request.all('dpop'),
+    dpopTruncated: request.truncated('dpop'),
   };
 }
 

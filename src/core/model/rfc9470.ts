@@ -188,6 +188,8 @@ export class Rfc9470Model {
       record.sub = str(claims['sub']) ?? null;
       record.sid = str(claims['sid']) ?? null;
       had = ` (token had ${describeToken(claims, f.time)})`;
+    } else if (f.bearerTruncated) {
+      had = ' (its token was cut when the file was loaded)';
     } else if (f.bearer === undefined) {
       had = ' (no token sent)';
     }

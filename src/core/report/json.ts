@@ -11,6 +11,7 @@
  */
 import { getRule } from '../findings/catalogue.ts';
 import type { FindingReference, Severity } from '../findings/types.ts';
+import type { SkippedEntry } from '../http/guards.ts';
 import type {
   ChallengeEventKind,
   ChallengeStatus,
@@ -33,8 +34,11 @@ export interface JsonReportSource {
   file?: string;
   kind?: 'har' | 'inspector';
   creator?: { name: string; version: string };
-  /** Entries of the file that could not be used, with why. */
-  skipped?: readonly { index: number; reason: string }[];
+  /**
+   * Entries of the file that could not be used, with why; entries kept with a header or body cut to size
+   * come as `kept: true` notes.
+   */
+  skipped?: readonly SkippedEntry[];
 }
 
 /** A challenge step in the JSON report. */
@@ -125,6 +129,8 @@ export interface JsonReport {
     /** Entries in the file: the analysed exchanges plus the skipped ones. */
     entries: number;
     skippedEntries: { index: number; reason: string }[];
+    /** Entries analysed with a header or body cut to size on import (marked `truncated`), with what was cut. */
+    truncatedEntries?: { index: number; reason: string }[];
   };
   /** Exchanges analysed. */
   exchanges: number;
@@ -244,11 +250,15 @@ export function buildJsonReport(model: SessionModel, options: JsonReportOptions 
     }),
   };
   if (options.source !== undefined) {
-    const { file, kind, creator, skipped } = options.source;
+    const { file, kind, creator } = options.source;
+    const skipped = (options.source.skipped ?? []).filter((s) => s.kept !== true);
+    const cut = (options.source.skipped ?? []).filter((s) => s.kept === true);
     report.source = {
-      entries: model.stats.exchanges + (skipped?.length ?? 0),
-      skippedEntries: (skipped ?? []).map((s) => ({ index: s.index, reason: s.reason })),
+      entries: model.stats.exchanges + skipped.length,
+      skippedEntries: skipped.map((s) => ({ index: s.index, reason: s.reason })),
     };
+    if (cut.length > 0)
+      report.source.truncatedEntries = cut.map((s) => ({ index: s.index, reason: s.reason }));
     if (file !== undefined) report.source.file = file;
     if (kind !== undefined) report.source.kind = kind;
     if (creator !== undefined) report.source.creator = { ...creator };
@@ -258,10 +268,13 @@ export function buildJsonReport(model: SessionModel, options: JsonReportOptions 
 
 /**
  * Model index → input position, for a file whose entries `skipped` could not be used: the analysed
- * exchanges are the remaining entries, in order.
+ * exchanges are the remaining entries, in order. `kept: true` notes name entries that were analysed.
  */
-export function entryIndexesAfterSkips(analysed: number, skipped: readonly { index: number }[]): number[] {
-  const skippedSet = new Set(skipped.map((s) => s.index));
+export function entryIndexesAfterSkips(
+  analysed: number,
+  skipped: readonly { index: number; kept?: true }[],
+): number[] {
+  const skippedSet = new Set(skipped.filter((s) => s.kept !== true).map((s) => s.index));
   const indexes: number[] = [];
   for (let entry = 0; indexes.length < analysed; entry += 1) if (!skippedSet.has(entry)) indexes.push(entry);
   return indexes;

@@ -8,6 +8,7 @@ import { SEVERITY_RANK, type Severity } from '../findings/types.ts';
 import type { AnalyzedExchange, Challenge, Finding, Grant, SessionModel } from '../model/types.ts';
 import { formatClockTime, formatDuration, formatEpochSeconds, isDateMs } from '../tokens/time.ts';
 import type { JsonReportSource } from './json.ts';
+import { terminalSafe as safe } from './terminal-safe.ts';
 
 /** Options of {@link formatTextReport}. */
 export interface TextReportOptions {
@@ -53,7 +54,12 @@ const SEVERITY_MARK: Record<Severity, string> = { error: '✖', warning: '▲', 
 /** ANSI SGR sequences, which take no room on screen. */
 const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
-/** Formats the model as a report for a terminal. Pure. */
+/**
+ * Formats the model as a report for a terminal. Pure. Every value that comes from the input (names, ids, step
+ * keys, statuses, messages, URLs, skipped entries' reasons) goes through `terminalSafe`, so control
+ * characters, escape sequences and bidi controls in a crafted file show as escape text instead of acting on
+ * the terminal or breaking the layout; the only escape sequences in the result are the report's own colours.
+ */
 export function formatTextReport(model: SessionModel, options: TextReportOptions = {}): string {
   const s = options.color ? ANSI : PLAIN;
   const width = options.width ?? 100;
@@ -69,14 +75,15 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
 
   // Header -----------------------------------------------------------------------------------------------------
   const source = options.source;
-  line(s.bold(`Step-Up Inspector report${source?.file !== undefined ? `: ${source.file}` : ''}`));
+  line(s.bold(`Step-Up Inspector report${source?.file !== undefined ? `: ${safe(source.file)}` : ''}`));
   const what =
     source?.kind === 'har'
-      ? `HAR${source.creator !== undefined ? ` from ${source.creator.name}${source.creator.version ? ` ${source.creator.version}` : ''}` : ''}`
+      ? `HAR${source.creator !== undefined ? ` from ${safe(source.creator.name)}${source.creator.version ? ` ${safe(source.creator.version)}` : ''}` : ''}`
       : source?.kind === 'inspector'
         ? 'Step-Up Inspector export'
         : 'capture';
-  const skipped = source?.skipped ?? [];
+  const skipped = (source?.skipped ?? []).filter((e) => e.kept !== true);
+  const cut = (source?.skipped ?? []).filter((e) => e.kept === true);
   line(
     `  ${what} · ${plural(model.stats.exchanges, 'exchange')} analysed (${model.stats.providerExchanges} Session API, ${plural(model.stats.dpopProofs, 'DPoP proof')})` +
       (skipped.length > 0 ? ` · ${plural(skipped.length, 'entry', 'entries')} skipped` : ''),
@@ -133,22 +140,22 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
       // Dynamic and RFC 9470 lanes are named by their key (check exchange, verificationUUID, resource).
       const prelude = c.provider === 'prelude';
       const head = [
-        prelude ? (c.challengeId ?? s.dim('(no challenge id)')) : c.key,
-        c.scope ?? (prelude ? '?' : undefined),
-        c.grantMode ?? (prelude ? 'mode ?' : undefined),
+        prelude ? (c.challengeId !== null ? safe(c.challengeId) : s.dim('(no challenge id)')) : safe(c.key),
+        c.scope !== null ? safe(c.scope) : prelude ? '?' : undefined,
+        c.grantMode !== null ? safe(c.grantMode) : prelude ? 'mode ?' : undefined,
         status,
       ]
         .filter((part) => part !== undefined)
         .join(' · ');
       if (!full) {
-        const steps = c.steps.map((st) => `${st.done ? '✔' : '·'}${st.key}`).join(' ');
+        const steps = c.steps.map((st) => `${st.done ? '✔' : '·'}${safe(st.key)}`).join(' ');
         line(`  ${head}  ${s.dim(`${at(c.requestedAt)} ${steps}`)}`);
         continue;
       }
       line(`  ${s.bold(head)}`);
       if (c.steps.length > 0) {
         line(
-          `    ${s.dim('steps   ')} ${c.steps.map((st) => `${st.done ? s.green('✔') : '○'} ${st.key}`).join(' → ')}`,
+          `    ${s.dim('steps   ')} ${c.steps.map((st) => `${st.done ? s.green('✔') : '○'} ${safe(st.key)}`).join(' → ')}`,
         );
       }
       if (c.otpSends > 0 || c.otpChecks.failed + c.otpChecks.succeeded > 0) {
@@ -158,7 +165,7 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
       }
       if (c.requestStatus !== null) {
         line(
-          `    ${s.dim('request ')} status "${c.requestStatus}"${c.currentStep !== null ? `, current_step ${c.currentStep}` : ''}${prelude ? ` ${s.dim('(the state follows current_step)')}` : ''}`,
+          `    ${s.dim('request ')} status "${safe(c.requestStatus)}"${c.currentStep !== null ? `, current_step ${safe(c.currentStep)}` : ''}${prelude ? ` ${s.dim('(the state follows current_step)')}` : ''}`,
         );
       }
       if (c.expiresAt !== null && c.status === 'pending')
@@ -179,9 +186,9 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
             : '';
         out.push(
           ...wrap(
-            `${e.detail}${mark}`,
+            `${safe(e.detail)}${mark}`,
             width,
-            `    ${pad(at(e.exchange), 6)}${clockTime(e.time)}  ${pad(e.kind.replace(/_/g, ' '), 26)}`,
+            `    ${pad(at(e.exchange), 6)}${clockTime(e.time)}  ${pad(safe(e.kind).replace(/_/g, ' '), 26)}`,
             ' '.repeat(4 + 6 + 8 + 2 + 26),
           ),
         );
@@ -203,13 +210,13 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
   if (model.grants.length > 0) {
     line(s.bold(`Grants (${model.grants.length})`));
     const shown = model.grants.slice(0, maxLines);
-    const scopeWidth = Math.min(28, Math.max(...shown.map((g) => g.scope.length)) + 2);
+    const scopeWidth = Math.min(28, Math.max(...shown.map((g) => safe(g.scope).length)) + 2);
     for (const g of shown)
       out.push(
         ...wrap(
           grantText(g, at, model.exchanges),
           width,
-          `  ${pad(g.scope, scopeWidth)}${pad(g.mode ?? 'mode ?', 14)}${pad(grantState(g, s), 10)}`,
+          `  ${pad(safe(g.scope), scopeWidth)}${pad(g.mode !== null ? safe(g.mode) : 'mode ?', 14)}${pad(grantState(g, s), 10)}`,
           ' '.repeat(2 + scopeWidth + 24),
         ),
       );
@@ -233,11 +240,12 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
       const diff =
         t.diff === null
           ? ''
-          : [...t.diff.added.map((x) => s.green(`+${x}`)), ...t.diff.removed.map((x) => s.red(`−${x}`))].join(
-              ' ',
-            );
+          : [
+              ...t.diff.added.map((x) => s.green(`+${safe(x)}`)),
+              ...t.diff.removed.map((x) => s.red(`−${safe(x)}`)),
+            ].join(' ');
       line(
-        `  ${pad(at(t.exchange), 6)}${typeof time === 'number' ? clockTime(time) : '        '}  ${pad(t.source.replace(/_/g, ' '), 16)}${pad(t.sid ?? t.lane, 12)} ${t.scopes.length > 0 ? t.scopes.join(' ') : s.dim('(no scopes)')}${diff ? `   ${diff}` : ''}`,
+        `  ${pad(at(t.exchange), 6)}${typeof time === 'number' ? clockTime(time) : '        '}  ${pad(safe(t.source).replace(/_/g, ' '), 16)}${pad(safe(t.sid ?? t.lane), 12)} ${t.scopes.length > 0 ? safe(t.scopes.join(' ')) : s.dim('(no scopes)')}${diff ? `   ${diff}` : ''}`,
       );
     }
     if (changes.length > shown.length) line(s.dim(`  … and ${changes.length - shown.length} more`));
@@ -269,7 +277,7 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
       const ex = f.exchange === null ? undefined : model.exchanges[f.exchange];
       const where =
         f.exchange === null ? '' : `${at(f.exchange)} ${ex !== undefined ? describeExchange(ex) : ''}`;
-      out.push(...wrap(f.message, width, `      ${where ? `${where}: ` : ''}`, '        '));
+      out.push(...wrap(safe(f.message), width, `      ${where ? `${where}: ` : ''}`, '        '));
     }
     if (list.length > maxOccurrences) line(s.dim(`      … and ${list.length - maxOccurrences} more`));
     out.push(...wrap(rule.explanation, width, `      ${s.dim('Cause:')} `, '             '));
@@ -289,10 +297,19 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
   if (skipped.length > 0) {
     const listed = skipped
       .slice(0, 5)
-      .map((e) => `#${e.index} (${e.reason})`)
+      .map((e) => `#${e.index} (${safe(e.reason)})`)
       .join('; ');
     notes.push(
       `Skipped ${plural(skipped.length, 'entry', 'entries')} that could not be read: ${listed}${skipped.length > 5 ? `; … and ${skipped.length - 5} more` : ''}.`,
+    );
+  }
+  if (cut.length > 0) {
+    const listed = cut
+      .slice(0, 5)
+      .map((e) => `#${e.index} (${safe(e.reason)})`)
+      .join('; ');
+    notes.push(
+      `Cut to size on import, marked truncated (tokens in a cut header are not checked): ${listed}${cut.length > 5 ? `; … and ${cut.length - 5} more` : ''}.`,
     );
   }
   if (notes.length > 0) {
@@ -312,15 +329,15 @@ function statusText(c: Challenge, s: Style): string {
           ? s.red('completed, scope NOT granted')
           : c.provider === 'prelude'
             ? s.yellow('completed, not exchanged yet')
-            : s.green(`completed (${c.statusReason})`);
+            : s.green(`completed (${safe(c.statusReason)})`);
     case 'pending':
-      return s.yellow(`pending (${c.currentStep ?? '?'})`);
+      return s.yellow(`pending (${safe(c.currentStep ?? '?')})`);
     case 'blocked':
       return s.red('blocked');
     case 'expired':
       return s.red('expired');
     case 'failed':
-      return s.red(`failed (${c.statusReason})`);
+      return s.red(`failed (${safe(c.statusReason)})`);
   }
 }
 
@@ -343,7 +360,7 @@ function grantText(
   exchanges: readonly AnalyzedExchange[],
 ): string {
   const parts = [
-    `granted at ${at(g.grantedBy)}${g.challengeKey !== null ? ` (${g.challengeKey.replace(/^[^:]+:/, '')})` : ' (no challenge seen)'}`,
+    `granted at ${at(g.grantedBy)}${g.challengeKey !== null ? ` (${safe(g.challengeKey.replace(/^[^:]+:/, ''))})` : ' (no challenge seen)'}`,
   ];
   if (g.expiresAt !== null) parts.push(`expires ${formatEpochSeconds(g.expiresAt / 1000)}`);
   if (g.state === 'consumed') {
@@ -361,8 +378,12 @@ function grantText(
   return parts.join(' · ');
 }
 
-/** `POST /v1/session/otp/check`, or the full URL (no query) for traffic outside the Session API. */
+/** `POST /v1/session/otp/check`, or the full URL (no query) for traffic outside the Session API; terminal-safe. */
 function describeExchange(ex: AnalyzedExchange): string {
+  return safe(describeExchangeRaw(ex));
+}
+
+function describeExchangeRaw(ex: AnalyzedExchange): string {
   const url = ex.exchange.url;
   const cut = url.search(/[?#]/);
   const noQuery = cut === -1 ? url : url.slice(0, cut);
@@ -388,7 +409,7 @@ function tally(values: readonly string[]): string {
   if (values.length === 0) return '';
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  return `: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`;
+  return `: ${[...counts].map(([k, n]) => `${n} ${safe(k)}`).join(', ')}`;
 }
 
 /** Pads to `n` visible characters (ANSI codes do not count). */

@@ -305,7 +305,13 @@ function HeadersView({ exchange }: { exchange: HttpExchange }) {
   );
 }
 
-function HeaderTable({ title, rows }: { title: string; rows: readonly { name: string; value: string }[] }) {
+function HeaderTable({
+  title,
+  rows,
+}: {
+  title: string;
+  rows: readonly { name: string; value: string; truncated?: boolean }[];
+}) {
   return (
     <table class="grid headers">
       <thead>
@@ -317,7 +323,14 @@ function HeaderTable({ title, rows }: { title: string; rows: readonly { name: st
         {rows.map((h, i) => (
           <tr key={`${h.name}-${i}`}>
             <td class="c-name">{h.name}</td>
-            <td class="c-value mono">{h.value}</td>
+            <td class="c-value mono">
+              {h.truncated ? (
+                <Badge tone="warn" title="Over 1 MiB in the file: cut to its first 1 MiB when loaded">
+                  truncated
+                </Badge>
+              ) : null}{' '}
+              {h.value}
+            </td>
           </tr>
         ))}
       </tbody>

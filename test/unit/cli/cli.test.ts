@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, parseArgs, runCli, type CliIo } from '../../../src/cli/cli.ts';
+import { nodeFiles } from '../../../src/cli/node-io.ts';
 import { toHar } from '../../../src/core/http/har.ts';
 import { toInspectorLog } from '../../../src/core/http/log-file.ts';
 import type { JsonReport } from '../../../src/core/report/json.ts';
@@ -19,7 +20,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
-    readFile: (path) => readFile(path, 'utf8'),
+    ...nodeFiles,
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
     isTTY: false,
@@ -232,6 +233,7 @@ describe('stepup-inspect on bad files', () => {
 
   it('an internal error is reported without a stack trace, exit 3', async () => {
     const io: CliIo = {
+      ...nodeFiles,
       readFile: () => Promise.resolve('{"log":{"entries":[]}}'),
       stdout: () => {
         throw new Error('stdout exploded');

@@ -148,20 +148,28 @@ describe('parseLogFile: inspector exports', () => {
     expect(result).toMatchObject({ ok: true, exchanges: [], skipped: [{ index: 0 }] });
   });
 
-  it('rejects huge ids, URLs and header values, and cuts huge bodies', () => {
+  it('rejects huge ids and URLs, and cuts huge header values and bodies', () => {
     const good = anExchange({ id: 'g' });
     const items = [
       { ...good, id: 'i'.repeat(1_000_000) },
       { ...good, url: `https://a.example/${'u'.repeat(3 * 1024 * 1024)}` },
-      { ...good, requestHeaders: [{ name: 'Cookie', value: 'c'.repeat(2 * 1024 * 1024) }] },
+      { ...good, id: 'big-header', requestHeaders: [{ name: 'Cookie', value: 'c'.repeat(2 * 1024 * 1024) }] },
       { ...good, requestHeaders: Array.from({ length: 1001 }, (_, i) => ({ name: `h${i}`, value: '' })) },
       { ...good, id: 'big-body', responseBody: { kind: 'text', text: 'b'.repeat(33 * 1024 * 1024) } },
     ];
     const result = parseLogFile(logText(items));
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.skipped.map((s) => s.index)).toEqual([0, 1, 2, 3]);
-    const [big] = result.exchanges;
+    expect(result.skipped.map((s) => [s.index, s.kept ?? false])).toEqual([
+      [0, false],
+      [1, false],
+      [2, true],
+      [3, false],
+      [4, true],
+    ]);
+    const [header, big] = result.exchanges;
+    expect(header?.requestHeaders[0]).toMatchObject({ name: 'Cookie', truncated: true });
+    expect(header?.requestHeaders[0]?.value.length).toBe(1024 * 1024);
     expect(big?.id).toBe('big-body');
     expect(big?.responseBody).toMatchObject({ kind: 'text', truncated: true });
     expect(big?.responseBody.kind === 'text' && big.responseBody.text.length).toBe(32 * 1024 * 1024);
