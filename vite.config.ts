@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { crx } from '@crxjs/vite-plugin';
 import manifest from './manifest.json' with { type: 'json' };
+import { BACKGROUND_CAPTURE_HOSTS, BACKGROUND_CAPTURE_PERMISSIONS } from './src/shared/permissions.ts';
 
 /** The Firefox add-on id: stable, so storage, granted permissions and `about:debugging` survive rebuilds. */
 export const GECKO_ID = 'stepup-inspector@example.dev';
@@ -16,8 +17,18 @@ type Manifest = typeof manifest;
 /** The manifest fields that differ in Firefox; everything else comes from manifest.json unchanged. */
 type FirefoxManifest = Omit<
   Manifest,
-  'key' | 'minimum_chrome_version' | 'background' | 'optional_permissions'
+  | 'key'
+  | 'minimum_chrome_version'
+  | 'background'
+  | 'permissions'
+  | 'optional_permissions'
+  | 'host_permissions'
+  | 'optional_host_permissions'
 > & {
+  permissions: string[];
+  optional_permissions: string[];
+  host_permissions: string[];
+  optional_host_permissions: string[];
   background: { scripts: string[]; type: 'module' };
   browser_specific_settings: {
     gecko: { id: string; strict_min_version: string; data_collection_permissions: { required: ['none'] } };
@@ -27,8 +38,9 @@ type FirefoxManifest = Omit<
 /**
  * Derives Firefox's manifest from the one manifest.json: an event page (`background.scripts`) instead of a
  * service worker (Firefox has none), the gecko id, minimum version and data-collection declaration; no `key`
- * (Chrome's extension id) and no `minimum_chrome_version`, which mean nothing to Firefox. crxjs then points
- * `background.scripts` at its loader, as it does `service_worker` for Chrome.
+ * (Chrome's extension id) and no `minimum_chrome_version`, which mean nothing to Firefox; and background
+ * capture part of the install (below). crxjs then points `background.scripts` at its loader, as it does
+ * `service_worker` for Chrome.
  */
 export function firefoxManifest(source: Manifest): FirefoxManifest {
   const {
@@ -37,14 +49,23 @@ export function firefoxManifest(source: Manifest): FirefoxManifest {
     background,
     permissions,
     optional_permissions: optional,
+    host_permissions: hosts,
+    optional_host_permissions: optionalHosts,
     ...rest
   } = source;
+  const alwaysOn = new Set<string>(BACKGROUND_CAPTURE_PERMISSIONS);
+  const alwaysOnHosts = new Set(BACKGROUND_CAPTURE_HOSTS);
   return {
     ...rest,
     // Background capture (webRequest) is optional in Chrome because Chromium then routes every request of
     // every page through the browser process (src/platform/web-request.ts). Firefox observes requests in
-    // its network stack without that detour: there it stays part of the install, always on.
-    permissions: [...permissions, ...optional],
+    // its network stack without that detour: there it is part of the install, always on, and so are the
+    // step-up API hosts it observes (a feature on by default may hold its hosts from the install). The page
+    // hook's `scripting` stays optional: Firefox accepts it there and grants it without a prompt.
+    permissions: [...permissions, ...optional.filter((p) => alwaysOn.has(p))],
+    optional_permissions: optional.filter((p) => !alwaysOn.has(p)),
+    host_permissions: [...hosts, ...BACKGROUND_CAPTURE_HOSTS],
+    optional_host_permissions: optionalHosts.filter((h) => !alwaysOnHosts.has(h)),
     background: { scripts: [background.service_worker], type: 'module' },
     browser_specific_settings: {
       gecko: {

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startEmulator, type EmulatorHandle } from '../../demo/emulator/server.ts';
 import { launchChromium, type LaunchedChromium } from '../../test/e2e/harness/launch.ts';
-import { PANEL_PATH, tabIdOf } from '../../test/e2e/harness/extension.ts';
+import { enablePageHookFor, PANEL_PATH, tabIdOf } from '../../test/e2e/harness/extension.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** `npm run build`'s output. */
@@ -205,7 +205,7 @@ async function start(log: (m: string) => void, allowBuild: boolean): Promise<Bro
     if (reply?.['ok'] !== true) throw new Error(`${String(message['type'])}: ${JSON.stringify(reply)}`);
     return reply;
   };
-  await send({ v: 1, type: 'setHook', origin: hooked.origin, enabled: true });
+  await enablePageHookFor(context, extensionId, probe, hooked.origin);
   log(`Chromium ${context.browser()?.version() ?? ''}, extension ${extensionId}`);
   return {
     chromium,

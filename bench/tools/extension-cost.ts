@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { startEmulator } from '../../demo/emulator/server.ts';
 import { launchChromium, type LaunchedChromium } from '../../test/e2e/harness/launch.ts';
-import { PANEL_PATH } from '../../test/e2e/harness/extension.ts';
+import { enablePageHookFor, PANEL_PATH } from '../../test/e2e/harness/extension.ts';
 
 const DOMAIN = 'demo.session.prelude.dev';
 const variants = process.argv.slice(2).map((arg) => {
@@ -54,12 +54,10 @@ try {
       args: [`--host-resolver-rules=MAP ${DOMAIN} 127.0.0.1:${emulator.port}`, '--ignore-certificate-errors'],
     });
     if (v.dir && v.name.includes('hook')) {
+      if (!browser.extensionId) throw new Error(`${v.name}: the extension did not start`);
       const probe = await browser.context.newPage();
       await probe.goto(`chrome-extension://${browser.extensionId}/${PANEL_PATH}`);
-      await probe.evaluate(
-        (o) => chrome.runtime.sendMessage({ v: 1, type: 'setHook', origin: o, enabled: true }),
-        origin,
-      );
+      await enablePageHookFor(browser.context, browser.extensionId, probe, origin);
       await probe.close();
     }
     const page = await browser.context.newPage();

@@ -6,11 +6,10 @@
  */
 import hookFile from '../content/page-hook.iife.ts?script';
 import relayFile from '../content/relay.iife.ts?script';
-import { toExchange } from '../core/http/log-file.ts';
-import { parseToBackground, type BackgroundReply } from '../shared/messages.ts';
-import { onMessage, type SenderInfo } from '../platform/runtime.ts';
+import type { BackgroundReply } from '../shared/messages.ts';
+import { onMessage } from '../platform/runtime.ts';
 import { sessionStorage } from '../platform/storage.ts';
-import { onTabLoading, onTabRemoved } from '../platform/tabs.ts';
+import { onTabLoading, onTabRemoved, tabUrl } from '../platform/tabs.ts';
 import {
   isObservingWebRequests as observing,
   observeWebRequests,
@@ -20,14 +19,26 @@ import {
   hasBackgroundCapturePermission,
   markBackgroundCapturePending,
 } from '../platform/background-capture.ts';
-import { onPermissionsChanged } from '../platform/permissions.ts';
-import { registerHook, registeredHookOrigins, unregisterHook } from '../platform/scripting.ts';
-import { CaptureStore, type Capture } from './capture-store.ts';
+import { hasOrigin, onPermissionsChanged } from '../platform/permissions.ts';
+import { hasScripting, registerHook, registeredHookOrigins, unregisterHook } from '../platform/scripting.ts';
+import { CaptureStore } from './capture-store.ts';
 import { WebRequestCapture } from './web-request-capture.ts';
-import { sanitisePageExchange } from './page-exchange.ts';
+import { createHandler, removeNonConcreteHooks, type HookRegistry } from './handler.ts';
 
 const store = new CaptureStore(sessionStorage);
 const webRequests = new WebRequestCapture(sessionStorage, (tabId, capture) => store.add(tabId, capture));
+const hooks: HookRegistry = {
+  register: (origin) => registerHook(origin, { hook: hookFile, relay: relayFile }),
+  unregister: unregisterHook,
+  origins: registeredHookOrigins,
+};
+const handle = createHandler({
+  store,
+  hooks,
+  tabUrl,
+  hasHookAccess: async (origin) => (await hasScripting()) && (await hasOrigin(origin)),
+  now: () => Date.now(),
+});
 
 function report(error: unknown): void {
   // The worker has no UI; the error is visible in chrome://extensions → "service worker" console.
@@ -61,57 +72,6 @@ onTabLoading((tabId) => {
   store.navigated(tabId, Date.now()).catch(report);
 });
 
-async function handle(message: unknown, sender: SenderInfo): Promise<BackgroundReply> {
-  const parsed = parseToBackground(message);
-  if (!parsed) return { ok: false, error: 'unrecognised message' };
-
-  if (parsed.type === 'pageExchanges') {
-    // Page-reported: the tab comes from Chrome's sender info, never from the message.
-    if (sender.tabId === undefined || sender.isExtensionPage)
-      return { ok: false, error: 'page exchanges come from content scripts' };
-    const captures: Capture[] = [];
-    let rejected = 0;
-    for (const raw of parsed.exchanges) {
-      const exchange = sanitisePageExchange(raw);
-      if (typeof exchange === 'string') rejected += 1;
-      else captures.push(exchange);
-    }
-    if (rejected > 0) await store.countRejected(sender.tabId, rejected);
-    if (captures.length > 0) await store.addMany(sender.tabId, captures);
-    return rejected > 0 ? { ok: false, error: `${rejected} page exchange(s) rejected` } : { ok: true };
-  }
-
-  // Everything else changes state or records trusted data: only the extension's own pages may ask.
-  if (!sender.isExtensionPage) return { ok: false, error: 'not allowed from a web page' };
-  switch (parsed.type) {
-    case 'captureExchange':
-    case 'recordInspectorExchange': {
-      const checked = toExchange(parsed.exchange);
-      if (typeof checked === 'string') return { ok: false, error: checked };
-      const { id: _id, ...capture } = checked;
-      const source = parsed.type === 'captureExchange' ? 'devtools' : 'inspector';
-      await store.add(parsed.tabId, {
-        ...capture,
-        sources: [source],
-        ...(source === 'inspector' ? { initiator: 'inspector' as const } : {}),
-      });
-      return { ok: true };
-    }
-    case 'clearLog':
-      await store.clear(parsed.tabId, Date.now());
-      return { ok: true };
-    case 'setPreserve':
-      await store.setPreserve(parsed.tabId, parsed.preserve);
-      return { ok: true };
-    case 'setHook':
-      if (parsed.enabled) await registerHook(parsed.origin, { hook: hookFile, relay: relayFile });
-      else await unregisterHook(parsed.origin);
-      return { ok: true, hookOrigins: await registeredHookOrigins() };
-    case 'getHookOrigins':
-      return { ok: true, hookOrigins: await registeredHookOrigins() };
-  }
-}
-
 onMessage((message, sender) =>
   handle(message, sender).catch((error: unknown) => {
     report(error);
@@ -121,6 +81,14 @@ onMessage((message, sender) =>
     } satisfies BackgroundReply;
   }),
 );
+
+// Registrations persist across sessions: one an older version made for a non-concrete origin goes now.
+removeNonConcreteHooks(hooks)
+  .then((removed) => {
+    if (removed.length > 0)
+      console.warn('[step-up inspector] removed page hooks of non-concrete origins:', removed.join(', '));
+  })
+  .catch(report);
 
 // A boot marker: tests stop the worker over CDP and use this to tell a restarted instance from the old one.
 (globalThis as { __stepupBootedAt?: number }).__stepupBootedAt = Date.now();

@@ -3,14 +3,19 @@
  * page) and the panel services other modules provide. The only panel file that reaches the browser APIs.
  */
 import { canReplayOtp, canRetryOtp, canReplayVerbatim } from '../core/actions/rules.ts';
-import type { BackgroundReply } from '../shared/messages.ts';
+import {
+  PROTOCOL_VERSION,
+  concreteOriginOf,
+  isConcreteOrigin,
+  type BackgroundReply,
+} from '../shared/messages.ts';
 import {
   backgroundCaptureState,
   disableBackgroundCapture,
   enableBackgroundCapture,
 } from '../platform/background-capture.ts';
-import { runInPage } from '../platform/page.ts';
-import { requestOrigin } from '../platform/permissions.ts';
+import { onInspectedNavigation } from '../platform/devtools.ts';
+import { requestPageHookAccess } from '../platform/permissions.ts';
 import { sendToBackground } from '../platform/runtime.ts';
 import { downloadText, type PanelServices } from './panel-services.ts';
 
@@ -24,14 +29,26 @@ export function preloadServices(): void {
   void exportModule().catch(() => undefined);
 }
 
-/** The inspected page's origin, read in the page itself (works in DevTools and in the panel-as-tab). */
-async function inspectedOrigin(tabId: number): Promise<string | null> {
-  try {
-    const origin = await runInPage(tabId, () => location.origin, null);
-    return typeof origin === 'string' && /^https?:\/\//.test(origin) ? origin : null;
-  } catch {
-    return null;
-  }
+/**
+ * The inspected page's origin as the browser reports it, never as the page does (script run in the page
+ * answers whatever the page wants: it can replace Promise, or the globals such code reads). Two browser
+ * sources: the tab's URL from the worker (`tabs.get`, given for pages the extension has host access to:
+ * the loopback hosts, and every origin the user granted), and, inside DevTools, each navigation DevTools
+ * reports. A page the extension cannot read and that has not navigated since DevTools opened stays
+ * unknown (null) until it reloads; the toolbar says so. The newest report wins.
+ */
+function inspectedOrigin(tabId: number, onChange?: (origin: string | null) => void): Promise<string | null> {
+  let navigated: { origin: string | null } | undefined;
+  if (onChange)
+    onInspectedNavigation((url) => {
+      navigated = { origin: concreteOriginOf(url) };
+      onChange(navigated.origin);
+    });
+  return sendToBackground<BackgroundReply>({ v: PROTOCOL_VERSION, type: 'getTabOrigin', tabId }).then(
+    (reply) =>
+      navigated ? navigated.origin : reply.ok && isConcreteOrigin(reply.origin) ? reply.origin : null,
+    () => (navigated ? navigated.origin : null),
+  );
 }
 
 export function createLiveServices(): PanelServices {
@@ -39,7 +56,8 @@ export function createLiveServices(): PanelServices {
     rules: { canReplayOtp, canRetryOtp, canReplayVerbatim },
     sendToBackground: (message) => sendToBackground<BackgroundReply>(message),
     inspectedOrigin,
-    requestOrigin,
+    // Not async: the request must be the first call of the click handler (user gesture).
+    requestOrigin: requestPageHookAccess,
     replayOtp: async (...args) => (await actionsModule()).replayOtp(...args),
     retryOtp: async (...args) => (await actionsModule()).retryOtp(...args),
     replayVerbatim: async (...args) => (await actionsModule()).replayVerbatim(...args),

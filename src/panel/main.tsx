@@ -68,15 +68,18 @@ if (tabId !== null) {
       connectAnalysis(store, { createAnalyzer: () => createAnalyzer({ now: () => Date.now() }) }),
     (error: unknown) => console.error('[step-up inspector] could not load the analyser', error),
   );
-  void services.inspectedOrigin(tabId).then(async (origin) => {
-    store.dispatch({ type: 'hookChanged', hook: { origin } });
+  // The origin as the browser reports it, again after each navigation DevTools reports.
+  const showOrigin = async (origin: string | null) => {
+    if (store.getState().hook.origin !== origin)
+      store.dispatch({ type: 'hookChanged', hook: { origin, enabled: false } });
     if (!origin) return;
     const reply = await services
       .sendToBackground({ v: PROTOCOL_VERSION, type: 'getHookOrigins' })
       .catch(() => null);
-    if (reply?.ok)
+    if (reply?.ok && store.getState().hook.origin === origin)
       store.dispatch({ type: 'hookChanged', hook: { enabled: (reply.hookOrigins ?? []).includes(origin) } });
-  });
+  };
+  void services.inspectedOrigin(tabId, (origin) => void showOrigin(origin)).then(showOrigin);
 } else {
   store.dispatch({ type: 'logLoaded', snapshot: { state: undefined, exchanges: [] } });
   store.dispatch({

@@ -39,9 +39,17 @@ export interface ActionRules {
 export interface PanelServices {
   rules: ActionRules;
   sendToBackground(message: ToBackground): Promise<BackgroundReply>;
-  /** The inspected page's origin, or null (chrome:// pages, about:blank, no access). */
-  inspectedOrigin(tabId: number): Promise<string | null>;
-  /** Asks for host access to `origin`: call it first thing in a click handler (user gesture). */
+  /**
+   * The inspected page's origin as the browser reports it (never as the page answers), or null: no web
+   * origin (chrome://, about:blank), or not known yet (no host access to read the tab's URL, and no
+   * navigation seen since DevTools opened). `onChange` hears the origin of each later navigation the
+   * browser reports (inside DevTools).
+   */
+  inspectedOrigin(tabId: number, onChange?: (origin: string | null) => void): Promise<string | null>;
+  /**
+   * Asks for what the page hook on `origin` needs (host access to it, and `scripting`), in one request:
+   * call it first thing in a click handler (user gesture).
+   */
   requestOrigin(origin: string): Promise<boolean>;
   replayOtp(tabId: number, input: { apiBase: string; challengeToken: string }): Promise<ActionResult>;
   retryOtp(tabId: number, input: { apiBase: string }): Promise<ActionResult>;

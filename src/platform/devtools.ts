@@ -85,6 +85,18 @@ function onRequestFinishedInFirefox(listener: (request: FinishedRequest) => void
 }
 
 /**
+ * Calls back with the URL of each page the inspected tab navigates to while DevTools is open: DevTools' own
+ * record of the navigation, reported by the browser (not read from the page, which can fake anything it is
+ * asked). Does nothing outside DevTools (the panel opened as a tab).
+ */
+export function onInspectedNavigation(listener: (url: string) => void): void {
+  if (!isDevtoolsContext()) return;
+  browser.devtools.network.onNavigated.addListener((url: unknown) => {
+    if (typeof url === 'string') listener(url);
+  });
+}
+
+/**
  * Evaluates an expression in the inspected page's main world (its cookies, its CORS origin).
  * Resolves with the JSON-serialisable value, or rejects with DevTools' or the page's error.
  */

@@ -1,8 +1,9 @@
 /**
  * Running code in the inspected page's main world, so that a replayed request carries the app's cookies,
  * its origin for CORS and its own fetch. Inside DevTools this is inspectedWindow.eval; when the panel is
- * opened as a tab (tests, or a detached window) it is scripting.executeScript on the tab, which needs host
- * access to the page's origin (granted for localhost, or asked for when the user turns on the page hook).
+ * opened as a tab (tests, or a detached window) it is scripting.executeScript on the tab, which needs the
+ * optional `scripting` permission and host access to the page's origin: both are asked for when the user
+ * turns on the page hook for that origin (localhost's host access is part of the install).
  */
 import { evalInInspectedPage as evalExpression, isDevtoolsContext } from './devtools.ts';
 import { browser } from './browser.ts';
@@ -31,7 +32,12 @@ export async function runInPage<A, R>(tabId: number, fn: (arg: A) => R | Promise
     }
     throw new Error('the page did not answer within 30 s');
   }
-  const [result] = await browser.scripting.executeScript({
+  const scripting = (browser as { scripting?: typeof browser.scripting }).scripting;
+  if (!scripting)
+    throw new Error(
+      'The panel opened as a tab runs code in the page with the scripting permission: turn on "Capture before DevTools opens" for this site (it asks for it), or use the panel inside DevTools.',
+    );
+  const [result] = await scripting.executeScript({
     target: { tabId },
     world: 'MAIN',
     func: fn as (...args: unknown[]) => unknown,

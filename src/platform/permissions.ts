@@ -1,5 +1,7 @@
 /**
- * Optional host permissions, asked for one site at a time when the user turns the page hook on.
+ * Optional host permissions, asked for one site at a time when the user turns the page hook on, together
+ * with the optional `scripting` permission the hook is registered with (src/shared/permissions.ts): one
+ * request, one prompt at most (Chrome and Firefox show none for `scripting` itself).
  *
  * Firefox differs: a match pattern with a port (`http://localhost:5173/*`) is accepted but never matches
  * (Firefox's patterns have no port, and `permissions.contains` says false even with `http://localhost/*`
@@ -8,6 +10,7 @@
  * (granted at install from Firefox 127); callers check with `hasOrigin` rather than assume. The request must
  * still be the first call of the click handler: Firefox refuses it outside a user gesture.
  */
+import { PAGE_HOOK_PERMISSIONS } from '../shared/permissions.ts';
 import { browser } from './browser.ts';
 import { isFirefox } from './target.ts';
 
@@ -20,9 +23,16 @@ export function originPattern(origin: string): string {
   return `${origin}/*`;
 }
 
-/** Must run inside a user gesture in an extension page (the panel's button handler). */
-export function requestOrigin(origin: string): Promise<boolean> {
-  return browser.permissions.request({ origins: [originPattern(origin)] });
+/**
+ * Asks for what the page hook on `origin` needs: host access to the origin and `scripting`. Must run inside
+ * a user gesture in an extension page, as the first call of the click handler (Firefox refuses it after an
+ * await).
+ */
+export function requestPageHookAccess(origin: string): Promise<boolean> {
+  return browser.permissions.request({
+    origins: [originPattern(origin)],
+    permissions: [...PAGE_HOOK_PERMISSIONS],
+  });
 }
 
 export function hasOrigin(origin: string): Promise<boolean> {

@@ -7,6 +7,7 @@
  * per pattern (two relays in a page would forward every exchange twice) and kept while any origin of the
  * pattern is opted in; the hook guards itself against running twice.
  */
+import { PAGE_HOOK_PERMISSIONS } from '../shared/permissions.ts';
 import { browser } from './browser.ts';
 import { originPattern } from './permissions.ts';
 import { isFirefox } from './target.ts';
@@ -23,13 +24,28 @@ const idFor = (origin: string, part: 'hook' | 'relay') => `stepup-${part}:${orig
 /** Firefox's relay id: one per match pattern. */
 const sharedRelayId = (origin: string) => `stepup-relay:${originPattern(origin)}`;
 
+/**
+ * Whether the optional `scripting` permission is held (asked for with the page hook's origin). Without it
+ * `browser.scripting` is undefined; after a grant both browsers expose it to running contexts at once.
+ */
+export function hasScripting(): Promise<boolean> {
+  return browser.permissions.contains({ permissions: [...PAGE_HOOK_PERMISSIONS] });
+}
+
+/** The scripting API, or an error that says which permission is missing. */
+function scripting(): NonNullable<typeof browser.scripting> {
+  const api = (browser as { scripting?: typeof browser.scripting }).scripting;
+  if (!api) throw new Error('the scripting permission is not granted: turn the page hook on from the panel');
+  return api;
+}
+
 export async function registerHook(origin: string, files: HookScripts): Promise<void> {
   await unregisterHook(origin);
   const matches = [originPattern(origin)];
   const relayId = isFirefox() ? sharedRelayId(origin) : idFor(origin, 'relay');
   const relayPresent =
-    isFirefox() && (await browser.scripting.getRegisteredContentScripts({ ids: [relayId] })).length > 0;
-  await browser.scripting.registerContentScripts([
+    isFirefox() && (await scripting().getRegisteredContentScripts({ ids: [relayId] })).length > 0;
+  await scripting().registerContentScripts([
     // Both at document_start so the hook wraps fetch before the page's first script runs.
     ...(relayPresent
       ? []
@@ -56,12 +72,13 @@ export async function registerHook(origin: string, files: HookScripts): Promise<
 }
 
 export async function unregisterHook(origin: string): Promise<void> {
+  // Without the permission nothing can have been registered (or unregistered) through this module.
+  if (!(await hasScripting())) return;
   const ids = isFirefox()
     ? await firefoxIdsToUnregister(origin)
     : [idFor(origin, 'hook'), idFor(origin, 'relay')];
-  const existing = await browser.scripting.getRegisteredContentScripts({ ids });
-  if (existing.length > 0)
-    await browser.scripting.unregisterContentScripts({ ids: existing.map((s) => s.id) });
+  const existing = await scripting().getRegisteredContentScripts({ ids });
+  if (existing.length > 0) await scripting().unregisterContentScripts({ ids: existing.map((s) => s.id) });
 }
 
 /** The origin's hook, and its pattern's relay unless another opted-in origin still uses it. */
@@ -73,6 +90,7 @@ async function firefoxIdsToUnregister(origin: string): Promise<string[]> {
 }
 
 export async function registeredHookOrigins(): Promise<string[]> {
-  const scripts = await browser.scripting.getRegisteredContentScripts();
+  if (!(await hasScripting())) return [];
+  const scripts = await scripting().getRegisteredContentScripts();
   return scripts.filter((s) => s.id.startsWith(HOOK_PREFIX)).map((s) => s.id.slice(HOOK_PREFIX.length));
 }

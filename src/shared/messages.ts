@@ -37,6 +37,33 @@ export interface TabLogState {
   preserve: boolean;
   /** Epoch ms of the last clear, so late captures of cleared requests are not resurrected. */
   clearedAt: number;
+  /**
+   * The exchanges of the log that only the page reported (sources exactly `page-hook`), oldest first, with
+   * their stored size in characters of JSON: the page's share of the log, evicted before anything another
+   * source captured. Absent while there are none.
+   */
+  pageOnly?: PageOnlyEntry[];
+  /** Page-reported exchanges dropped before they were stored (absent while none were). */
+  pageDropped?: PageDropCounts;
+  /**
+   * The tab's budget for page-reported exchanges (a token bucket: `tokens` left at epoch ms `at`), kept
+   * with the log so that a restarted worker continues it instead of handing the page a fresh one.
+   */
+  pageBudget?: { tokens: number; at: number };
+}
+
+/** One exchange of a tab's page-only share. */
+export interface PageOnlyEntry {
+  id: string;
+  /** Characters of its JSON, as stored. */
+  chars: number;
+}
+
+export interface PageDropCounts {
+  /** Over the per-tab rate limit, or arrived while the worker's queue for the tab was full. */
+  rate: number;
+  /** Over the page-reported share of the log (or of the storage quota): never stored, nothing evicted. */
+  share: number;
 }
 
 /** Messages to the background service worker (runtime.sendMessage). */
@@ -50,11 +77,18 @@ export type ToBackground =
   | { v: 1; type: 'pageExchanges'; exchanges: unknown[] }
   | { v: 1; type: 'clearLog'; tabId: number }
   | { v: 1; type: 'setPreserve'; tabId: number; preserve: boolean }
-  | { v: 1; type: 'setHook'; origin: string; enabled: boolean }
+  /**
+   * Turns the page hook on or off for one concrete origin. Turning it on names the inspected tab: the worker
+   * registers only when that tab, as the browser reports it, is on exactly that origin.
+   */
+  | { v: 1; type: 'setHook'; origin: string; enabled: boolean; tabId?: number }
   | { v: 1; type: 'getHookOrigins' }
+  /** The origin of a tab's page as the browser reports it to the extension (null when it does not). */
+  | { v: 1; type: 'getTabOrigin'; tabId: number }
   | { v: 1; type: 'recordInspectorExchange'; tabId: number; exchange: HttpExchange };
 
-export type BackgroundReply = { ok: true; hookOrigins?: string[] } | { ok: false; error: string };
+export type BackgroundReply =
+  { ok: true; hookOrigins?: string[]; origin?: string | null } | { ok: false; error: string };
 
 /** What the page hook sends, as JSON text (forgeable by the page: the relay and the worker validate it). */
 export interface HookMessage {
@@ -86,12 +120,22 @@ export function parseToBackground(message: unknown): ToBackground | null {
       return isTabId(message.tabId) && typeof message.preserve === 'boolean'
         ? { v: 1, type: 'setPreserve', tabId: message.tabId, preserve: message.preserve }
         : null;
-    case 'setHook':
-      return typeof message.origin === 'string' && typeof message.enabled === 'boolean'
-        ? { v: 1, type: 'setHook', origin: message.origin, enabled: message.enabled }
-        : null;
+    case 'setHook': {
+      // The origin is only typed here: the worker checks that it is one concrete origin and says why not.
+      if (typeof message.origin !== 'string' || typeof message.enabled !== 'boolean') return null;
+      if (message.tabId !== undefined && !isTabId(message.tabId)) return null;
+      return {
+        v: 1,
+        type: 'setHook',
+        origin: message.origin,
+        enabled: message.enabled,
+        ...(message.tabId !== undefined ? { tabId: message.tabId } : {}),
+      };
+    }
     case 'getHookOrigins':
       return { v: 1, type: 'getHookOrigins' };
+    case 'getTabOrigin':
+      return isTabId(message.tabId) ? { v: 1, type: 'getTabOrigin', tabId: message.tabId } : null;
     case 'recordInspectorExchange':
       return isTabId(message.tabId) && isRecord(message.exchange) ? (message as ToBackground) : null;
     default:
@@ -116,12 +160,58 @@ export function parseHookDetail(detail: unknown): unknown {
     : null;
 }
 
+/**
+ * Why `value` is not one concrete web origin the page hook may be registered for, or null when it is one.
+ * Concrete: what `new URL(value).origin` gives back unchanged (scheme, host and a non-default port, nothing
+ * else: no path, no user info, lower-case, punycode), http or https only, and no `*` anywhere, since the
+ * origin becomes a match pattern (`<origin>/*`) in which `*` is a wildcard (`https://*` would be every
+ * site; the URL parser accepts `*` as a host).
+ */
+export function originProblem(value: string): string | null {
+  const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (value.includes('*')) return `${shown} has a wildcard: the page hook is for one site at a time`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${shown} is not an origin`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${shown} is not an http or https origin`;
+  if (url.username !== '' || url.password !== '') return `${shown} has user info: not an origin`;
+  if (url.origin !== value)
+    return `${shown} is not exactly one origin (scheme://host[:port], as the browser writes it)`;
+  return null;
+}
+
+/** Whether `value` is one concrete http(s) origin (see {@link originProblem}). */
+export function isConcreteOrigin(value: unknown): value is string {
+  return typeof value === 'string' && originProblem(value) === null;
+}
+
+/**
+ * The concrete origin of a page at `url` (a URL the browser reported), or null for anything that is not an
+ * http(s) page: chrome://, about:, data:, blob:, file:, view-source: and so on.
+ */
+export function concreteOriginOf(url: string | undefined): string | null {
+  if (url === undefined) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
+  return isConcreteOrigin(parsed.origin) ? parsed.origin : null;
+}
+
 /** Storage keys, in one place so the panel and the worker cannot drift apart. */
 export const storageKeys = {
   tab: (tabId: number) => `tab:${tabId}`,
   exchange: (id: string) => `ex:${id}`,
   pending: (requestId: string) => `wr:${requestId}`,
   hookOrigins: 'hook-origins',
+  /** The tabs whose logs hold page-only exchanges: where to evict first when the storage quota is reached. */
+  pageTabs: 'page-tabs',
   /** Set when background capture was granted since the extension started: it works from its next start. */
   backgroundCapturePending: 'bg-capture-pending',
   isTab: (key: string) => key.startsWith('tab:'),

@@ -37,15 +37,53 @@ export function readLog(probe: Page, tabId: number): Promise<TabLog> {
   }, tabId);
 }
 
-/** Turns the page hook on or off for `origin`, as the panel's toggle does (after its permission request). */
-export async function setHook(probe: Page, origin: string, enabled: boolean): Promise<void> {
+/**
+ * Asks for what the page hook on `origin` needs (host access and the optional `scripting`) from a click in
+ * the probe, as the panel's toggle does: Firefox takes permissions.request only from a user input handler.
+ * Neither needs a prompt there (localhost is part of the install; `scripting` has none).
+ */
+export async function grantPageHook(probe: Page, origin: string): Promise<void> {
+  await probe.evaluate((o) => {
+    const api = (globalThis as unknown as { browser: ExtensionApi }).browser;
+    const button = document.createElement('button');
+    button.id = 'grant-page-hook';
+    button.textContent = 'grant';
+    button.style.cssText = 'position:fixed;top:0;left:0;z-index:99999';
+    const host = new URL(o);
+    button.addEventListener('click', () => {
+      const granted = api.permissions.request({
+        permissions: ['scripting'],
+        origins: [`${host.protocol}//${host.hostname}/*`],
+      });
+      (window as unknown as { __granted: Promise<boolean> }).__granted = granted;
+    });
+    document.body.append(button);
+  }, origin);
+  // In front: a background tab's animation frames, which the click waits on, are throttled.
+  await probe.bringToFront();
+  await probe.click('#grant-page-hook');
+  const granted = await probe.evaluate(async () => {
+    const result = await (window as unknown as { __granted: Promise<boolean> }).__granted;
+    document.getElementById('grant-page-hook')?.remove();
+    return result;
+  });
+  assert.equal(granted, true, `the page hook's permissions for ${origin}`);
+}
+
+/**
+ * Turns the page hook on or off for `origin`, as the panel's toggle does (after its permission request):
+ * turning it on names a tab that is on `origin`, which the worker checks.
+ */
+export async function setHook(probe: Page, origin: string, enabled: boolean, tabId?: number): Promise<void> {
+  if (enabled) await grantPageHook(probe, origin);
   const reply = await probe.evaluate(
-    (o, e) => {
+    (o, e, t) => {
       const api = (globalThis as unknown as { browser: ExtensionApi }).browser;
-      return api.runtime.sendMessage({ v: 1, type: 'setHook', origin: o, enabled: e });
+      return api.runtime.sendMessage({ v: 1, type: 'setHook', origin: o, enabled: e, tabId: t ?? undefined });
     },
     origin,
     enabled,
+    tabId ?? null,
   );
   assert.equal((reply as { ok?: boolean }).ok, true, `setHook: ${JSON.stringify(reply)}`);
 }

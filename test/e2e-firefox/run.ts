@@ -19,6 +19,11 @@ import { PROJECT_ROOT, startStack, type Stack } from '../../demo/stack.ts';
 import type { HttpExchange } from '../../src/core/http/exchange.ts';
 import { ensureFirefox } from '../../scripts/ensure-firefox.mjs';
 import { OtpReader } from '../e2e/harness/otp.ts';
+import {
+  BACKGROUND_CAPTURE_HOSTS,
+  BACKGROUND_CAPTURE_PERMISSIONS,
+  PAGE_HOOK_PERMISSIONS,
+} from '../../src/shared/permissions.ts';
 import { backgroundState, suspendBackground } from './chrome-scope.ts';
 import {
   completeTransferStepUp,
@@ -70,10 +75,20 @@ interface Test {
   run(ctx: Context): Promise<void>;
 }
 
+/**
+ * Reloads the demo so the page hook, turned on after the page loaded, is in place from document start; in
+ * front, since turning the hook on clicked in the probe (a background tab's frames are throttled).
+ */
+async function reloadDemo(page: Page): Promise<void> {
+  await page.bringToFront();
+  await page.reload();
+  await page.waitForSelector('[data-testid="flow-login"]');
+}
+
 const tests: Test[] = [
   {
     name: 'manifest: derived for Firefox from the one manifest.json',
-    async run({ addonId }) {
+    async run({ addonId, browser }) {
       const read = (dir: string) =>
         JSON.parse(readFileSync(join(PROJECT_ROOT, dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
       const source = read('.');
@@ -89,14 +104,41 @@ const tests: Test[] = [
         },
       });
       assert.equal(addonId, ADDON_ID);
-      for (const field of ['host_permissions', 'optional_host_permissions', 'devtools_page'])
-        assert.deepEqual(firefox[field], source[field], field);
-      // Background capture (webRequest) is optional in Chrome only: part of the install in Firefox.
+      assert.deepEqual(firefox['devtools_page'], source['devtools_page']);
+      // Background capture (webRequest and the step-up API hosts it observes) is optional in Chrome only:
+      // part of the install in Firefox, always on. The page hook's scripting stays optional in both.
       assert.deepEqual(firefox['permissions'], [
         ...(source['permissions'] as string[]),
-        ...(source['optional_permissions'] as string[]),
+        ...BACKGROUND_CAPTURE_PERMISSIONS,
       ]);
-      assert.equal(firefox['optional_permissions'], undefined);
+      assert.deepEqual(firefox['optional_permissions'], [...PAGE_HOOK_PERMISSIONS]);
+      assert.deepEqual(firefox['host_permissions'], [
+        ...(source['host_permissions'] as string[]),
+        ...BACKGROUND_CAPTURE_HOSTS,
+      ]);
+      assert.deepEqual(
+        firefox['optional_host_permissions'],
+        (source['optional_host_permissions'] as string[]).filter(
+          (h) => !BACKGROUND_CAPTURE_HOSTS.includes(h),
+        ),
+      );
+      // What Firefox made of it: granted at install, and scripting not (until the hook asks for it).
+      const probe = await openExtensionPage(browser, PANEL_PATH);
+      try {
+        const held = await probe.evaluate(
+          async (hosts) => {
+            const api = (globalThis as unknown as { browser: ExtensionApi }).browser;
+            return {
+              capture: await api.permissions.contains({ permissions: ['webRequest'], origins: hosts }),
+              all: await api.permissions.getAll(),
+            };
+          },
+          [...BACKGROUND_CAPTURE_HOSTS],
+        );
+        assert.equal(held.capture, true, JSON.stringify(held.all));
+      } finally {
+        await probe.close();
+      }
     },
   },
   {
@@ -150,10 +192,11 @@ const tests: Test[] = [
     name: 'capture: every session-API request served is logged once, with its DPoP proof and both bodies',
     async run({ browser, otp, newDemoPage, stack, demoOrigin }) {
       const probe = await openExtensionPage(browser, PANEL_PATH);
-      await setHook(probe, demoOrigin, true);
+      const demoPage = await newDemoPage();
+      const tabId = await tabIdOf(probe, demoPage.url());
+      await setHook(probe, demoOrigin, true, tabId);
       try {
-        const demoPage = await newDemoPage();
-        const tabId = await tabIdOf(probe, demoPage.url());
+        await reloadDemo(demoPage);
         await loginWithPhone(demoPage, otp);
         await stepUpTransfer(demoPage, otp);
         await expectCapturedAsServed(probe, tabId, stack.emulator.requests, 'page-hook');
@@ -165,9 +208,14 @@ const tests: Test[] = [
   },
   {
     name: 'page hook on two ports of one host: one relay (patterns have no port), kept until the last is off',
-    async run({ browser, demoOrigin }) {
+    async run({ browser, demoOrigin, newDemoPage, stack }) {
       const probe = await openExtensionPage(browser, PANEL_PATH);
-      const other = 'http://localhost:1';
+      // Two origins on one host, each with a tab on it (the worker registers a hook only for an origin the
+      // named tab is on): the demo app and the RFC 9470 demo API, on another port of localhost.
+      const demoPage = await newDemoPage();
+      const otherPage = await browser.newPage();
+      await otherPage.goto(`${stack.rfc9470.url}/__rfc9470/health`);
+      const other = new URL(stack.rfc9470.url).origin;
       const registered = () =>
         probe.evaluate(async () => {
           const api = (globalThis as unknown as { browser: ExtensionApi }).browser;
@@ -175,8 +223,8 @@ const tests: Test[] = [
           return scripts.map((s) => `${s.id} ${(s.matches ?? []).join()} ${s.world ?? 'ISOLATED'}`).sort();
         });
       try {
-        await setHook(probe, demoOrigin, true);
-        await setHook(probe, other, true);
+        await setHook(probe, demoOrigin, true, await tabIdOf(probe, demoPage.url()));
+        await setHook(probe, other, true, await tabIdOf(probe, otherPage.url()));
         assert.deepEqual(
           await registered(),
           [
@@ -195,7 +243,7 @@ const tests: Test[] = [
       } finally {
         await setHook(probe, demoOrigin, false);
         await setHook(probe, other, false);
-        await probe.close();
+        await Promise.all([probe.close(), otherPage.close()]);
       }
     },
   },
@@ -203,10 +251,11 @@ const tests: Test[] = [
     name: 'event page: nothing lost or duplicated when Firefox suspends the background between the steps of a flow',
     async run({ browser, otp, newDemoPage, stack, demoOrigin, addonId }) {
       const probe = await openExtensionPage(browser, PANEL_PATH);
-      await setHook(probe, demoOrigin, true);
+      const demoPage = await newDemoPage();
+      const tabId = await tabIdOf(probe, demoPage.url());
+      await setHook(probe, demoOrigin, true, tabId);
       try {
-        const demoPage = await newDemoPage();
-        const tabId = await tabIdOf(probe, demoPage.url());
+        await reloadDemo(demoPage);
         // Firefox suspends an event page that has been idle (30 s without events): here, as soon as the page's
         // traffic has stopped for half a second and the log has caught up with it. (Suspending it in the middle
         // of handling an event is not what Firefox does, and can lose that event: see the report.)

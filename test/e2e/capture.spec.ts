@@ -11,8 +11,10 @@ import type { HttpExchange } from '../../src/core/http/exchange.ts';
 import type { TabLogState } from '../../src/shared/messages.ts';
 import type { RecordedRequest } from '../../demo/emulator/recorder.ts';
 import {
+  allowHostsWithoutPrompt,
   demo,
   expect,
+  grantPageHook,
   launchChromium,
   openDevToolsPanel,
   openPanelAsTab,
@@ -37,10 +39,15 @@ async function extensionProbe(context: BrowserContext, extensionId: string): Pro
   return probe;
 }
 
-async function setHook(probe: Page, origin: string, enabled: boolean): Promise<void> {
+/**
+ * Turns the page hook on or off for `origin` as the panel's toggle does: on asks for its permissions first
+ * (host access and `scripting`: no prompt for localhost) and names the tab, which must be on `origin`.
+ */
+async function setHook(probe: Page, origin: string, enabled: boolean, tabId?: number): Promise<void> {
+  if (enabled) await grantPageHook(probe, origin);
   const reply = await probe.evaluate(
-    ([o, e]) => chrome.runtime.sendMessage({ v: 1, type: 'setHook', origin: o, enabled: e }),
-    [origin, enabled] as const,
+    ([o, e, t]) => chrome.runtime.sendMessage({ v: 1, type: 'setHook', origin: o, enabled: e, tabId: t }),
+    [origin, enabled, tabId] as const,
   );
   expect(reply, JSON.stringify(reply)).toMatchObject({ ok: true });
 }
@@ -52,10 +59,11 @@ async function setHook(probe: Page, origin: string, enabled: boolean): Promise<v
 async function withPageHook(
   probe: Page,
   page: Page,
-  origin: string,
+  tabId: number,
   body: () => Promise<void>,
 ): Promise<void> {
-  await setHook(probe, origin, true);
+  const origin = new URL(page.url()).origin;
+  await setHook(probe, origin, true, tabId);
   try {
     await page.reload();
     await body();
@@ -183,8 +191,8 @@ test.describe('capture', () => {
   }) => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
-    await withPageHook(probe, demoPage, new URL(stack.demoUrl).origin, async () => {
-      const tabId = await tabIdOf(context, extensionId as string, demoPage);
+    const tabId = await tabIdOf(context, extensionId as string, demoPage);
+    await withPageHook(probe, demoPage, tabId, async () => {
       await demo.loginWithPhone(demoPage, otp);
       await demo.stepUpTransfer(demoPage, otp);
       expect(await demo.sendTransfer(demoPage)).toBe('ok');
@@ -211,8 +219,8 @@ test.describe('capture', () => {
   }) => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
-    await withPageHook(probe, demoPage, new URL(stack.demoUrl).origin, async () => {
-      const tabId = await tabIdOf(context, extensionId as string, demoPage);
+    const tabId = await tabIdOf(context, extensionId as string, demoPage);
+    await withPageHook(probe, demoPage, tabId, async () => {
       await stopServiceWorker(context);
       await demo.loginWithPhone(demoPage, otp);
       await stopServiceWorker(context);
@@ -265,7 +273,7 @@ test.describe('capture', () => {
         false,
       );
       const tabId = await tabIdOf(own.context, id, page);
-      await withPageHook(probe, page, new URL(stack.demoUrl).origin, async () => {
+      await withPageHook(probe, page, tabId, async () => {
         await demo.loginWithPhone(page, otp);
         await demo.stepUpTransfer(page, otp);
         await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true, { webRequest: false });
@@ -295,9 +303,23 @@ test.describe('capture', () => {
       let panel = await openPanelAsTab(browser.context, id, await tabIdOf(browser.context, id, page));
       const toggle = () => panel.getByTestId('background-capture-toggle');
       await expect(toggle()).not.toBeChecked();
+      const hostsGranted = () =>
+        panel.evaluate(() =>
+          chrome.permissions.contains({
+            origins: ['https://*.session.prelude.dev/*', 'https://app.dynamicauth.com/*'],
+          }),
+        );
+      expect(await hostsGranted()).toBe(false);
+      // The box asks for webRequest and the step-up API hosts in one request; the user's "Allow" to the
+      // hosts' prompt is given ahead (a headless browser cannot click it).
+      await allowHostsWithoutPrompt(browser.context, id, [
+        'https://*.session.prelude.dev/*',
+        'https://app.dynamicauth.com/*',
+      ]);
       await toggle().check();
       await expect(panel.getByTestId('background-capture-pending')).toBeVisible();
       await expect(panel.getByTestId('notice')).toContainText('next start');
+      expect(await hostsGranted()).toBe(true);
       await panel.setViewportSize({ width: 1280, height: 360 });
       await keepScreenshot(panel, testInfo, 'background-capture-pending');
       // Granted, but Chromium routes requests through an extension only when it loads it: nothing yet.
@@ -327,6 +349,7 @@ test.describe('capture', () => {
       await expect
         .poll(() => worker.evaluate(() => chrome.webRequest?.onBeforeRequest.hasListeners() ?? false))
         .toBe(false);
+      expect(await hostsGranted()).toBe(false);
       await expectUnseenSignIn({ context: browser.context, page, probe, tabId, stack, otp });
       await browser.close();
     } finally {
@@ -362,8 +385,8 @@ test.describe('capture', () => {
   }) => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
-    await withPageHook(probe, demoPage, new URL(stack.demoUrl).origin, async () => {
-      const tabId = await tabIdOf(context, extensionId as string, demoPage);
+    const tabId = await tabIdOf(context, extensionId as string, demoPage);
+    await withPageHook(probe, demoPage, tabId, async () => {
       await demo.loginWithPhone(demoPage, otp);
       await demo.stepUpTransfer(demoPage, otp);
       const log = await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true);
@@ -391,8 +414,8 @@ test.describe('capture', () => {
   }) => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
-    await withPageHook(probe, demoPage, new URL(stack.demoUrl).origin, async () => {
-      const tabId = await tabIdOf(context, extensionId as string, demoPage);
+    const tabId = await tabIdOf(context, extensionId as string, demoPage);
+    await withPageHook(probe, demoPage, tabId, async () => {
       await demo.loginWithPhone(demoPage, otp);
       const before = await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true);
 
@@ -462,5 +485,87 @@ test.describe('capture', () => {
       expect(polluted.reply).toMatchObject({ ok: true });
       expect(polluted.polluted).toBeUndefined();
     });
+  });
+
+  test('a hostile page cannot choose the origin of the page hook: it is the one the browser reports', async ({
+    context,
+    extensionId,
+    demoPage,
+  }) => {
+    test.skip(!extensionId, 'needs the built extension (npm run build)');
+    const id = extensionId as string;
+    const probe = await extensionProbe(context, id);
+    const tabId = await tabIdOf(context, id, demoPage);
+    const real = new URL(demoPage.url()).origin;
+    const hookOrigins = async () =>
+      (
+        (await probe.evaluate(() => chrome.runtime.sendMessage({ v: 1, type: 'getHookOrigins' }))) as {
+          hookOrigins: string[];
+        }
+      ).hookOrigins;
+    expect(await hookOrigins()).toEqual([]);
+
+    // Everything script run in the page could read answers "https://*": Promise (which code evaluated in
+    // the page awaits), window.origin, URL, and whatever of location can be replaced.
+    await demoPage.evaluate(() => {
+      const lie = 'https://*';
+      const settled = { then: (ok: (v: unknown) => unknown) => (ok(lie), settled) };
+      const fake = Object.assign(function FakePromise() {}, {
+        resolve: () => settled,
+        reject: () => settled,
+        all: () => settled,
+      });
+      Object.defineProperty(window, 'Promise', { value: fake, configurable: true, writable: true });
+      Object.defineProperty(window, 'origin', { value: lie, configurable: true });
+      Object.defineProperty(window, 'URL', {
+        value: class {
+          origin = lie;
+          href = `${lie}/`;
+        },
+        configurable: true,
+      });
+      for (const name of ['origin', 'href', 'host', 'hostname', 'protocol'])
+        try {
+          Object.defineProperty(Location.prototype, name, { get: () => lie, configurable: true });
+        } catch {
+          // Unforgeable on the instance: the page cannot replace these, which is why it tries the rest.
+        }
+    });
+
+    // The real DevTools panel: before this change it learned the origin by evaluating script in the page.
+    const { panel } = await openDevToolsPanel(context, demoPage, { extensionId });
+    const toggle = panel.getByTestId('hook-toggle');
+    await expect(toggle.locator('xpath=..')).toContainText(`Capture before DevTools opens on ${real}`);
+    await expect(toggle).toBeEnabled();
+    try {
+      await toggle.check();
+      await expect(panel.getByTestId('notice')).toContainText(`Capturing on ${real}`);
+      expect(await hookOrigins()).toEqual([real]);
+
+      // Even a message that does not come from the panel's toggle registers nothing else: the worker checks
+      // the origin's form itself and the tab's URL as the browser reports it.
+      for (const origin of [
+        'https://*',
+        'http://*',
+        'https://*.example.com',
+        `${real}/`,
+        'https://example.com',
+      ]) {
+        const reply = (await probe.evaluate(
+          ([o, t]) =>
+            chrome.runtime.sendMessage({ v: 1, type: 'setHook', origin: o, enabled: true, tabId: t }),
+          [origin, tabId] as const,
+        )) as { ok: boolean; error?: string };
+        expect(reply, origin).toMatchObject({ ok: false, error: expect.stringMatching(/^Refused: /) });
+      }
+      expect(await hookOrigins()).toEqual([real]);
+      const registered = await probe.evaluate(async () =>
+        (await chrome.scripting.getRegisteredContentScripts()).flatMap((s) => s.matches ?? []),
+      );
+      expect(registered).toEqual([`${real}/*`, `${real}/*`]);
+    } finally {
+      await setHook(probe, real, false);
+    }
+    expect(await hookOrigins()).toEqual([]);
   });
 });

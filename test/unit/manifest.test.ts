@@ -1,10 +1,19 @@
 /**
  * The two manifests: Chrome's manifest.json as written, Firefox's derived from it by vite.config.ts.
  * Importing vite.config.ts loads its Vite plugins (preact, crxjs); they only register, nothing is built.
+ *
+ * Least privilege: every install-time permission and host is used by a feature that is on by default; what
+ * an opt-in feature needs is optional and asked for by the click that turns the feature on
+ * (src/shared/permissions.ts), which can only ask for what the manifest lists as optional.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GECKO_ID, GECKO_MIN_VERSION, firefoxManifest } from '../../vite.config.ts';
+import {
+  BACKGROUND_CAPTURE_HOSTS,
+  BACKGROUND_CAPTURE_PERMISSIONS,
+  PAGE_HOOK_PERMISSIONS,
+} from '../../src/shared/permissions.ts';
 
 type Manifest = Parameters<typeof firefoxManifest>[0];
 
@@ -13,35 +22,61 @@ function chromeManifest(): Manifest {
   return JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as Manifest;
 }
 
+/** Install-time grants and the default-on feature that uses each. */
+const INSTALL_TIME_PERMISSIONS = {
+  storage: 'the capture log in storage.session',
+};
+const LOOPBACK_HOSTS = ['http://localhost/*', 'http://127.0.0.1/*', 'https://localhost/*'];
+
+/** The match pattern the page hook asks for: any one http(s) origin (platform/permissions.ts). */
+const HOOK_ORIGIN_PATTERNS = ['https://*/*', 'http://*/*'];
+
 describe('Chrome manifest (manifest.json)', () => {
   const manifest = chromeManifest();
 
-  it('asks for webRequest only as an optional permission', () => {
+  it('holds at install only what default-on features use: storage and the loopback hosts', () => {
+    expect(manifest.permissions).toEqual(Object.keys(INSTALL_TIME_PERMISSIONS));
+    expect(manifest.host_permissions).toEqual(LOOPBACK_HOSTS);
+    expect(manifest.permissions).not.toContain('scripting');
     expect(manifest.permissions).not.toContain('webRequest');
-    expect(manifest.optional_permissions).toEqual(['webRequest']);
+    for (const host of BACKGROUND_CAPTURE_HOSTS) expect(manifest.host_permissions).not.toContain(host);
   });
 
-  it('keeps storage and scripting as install permissions', () => {
-    expect(manifest.permissions).toEqual(expect.arrayContaining(['storage', 'scripting']));
+  it('lists as optional everything the opt-in features ask for', () => {
+    expect(manifest.optional_permissions).toEqual([
+      ...BACKGROUND_CAPTURE_PERMISSIONS,
+      ...PAGE_HOOK_PERMISSIONS,
+    ]);
+    expect(manifest.optional_host_permissions).toEqual([
+      ...BACKGROUND_CAPTURE_HOSTS,
+      ...HOOK_ORIGIN_PATTERNS,
+    ]);
+  });
+
+  it('grants no site-wide access at install', () => {
+    const installed = [...manifest.permissions, ...manifest.host_permissions];
+    for (const everySite of ['<all_urls>', '*://*/*', ...HOOK_ORIGIN_PATTERNS])
+      expect(installed).not.toContain(everySite);
   });
 });
 
 describe('Firefox manifest (firefoxManifest in vite.config.ts)', () => {
   const source = chromeManifest();
-  const manifest = firefoxManifest(source) as Record<string, unknown> & {
-    permissions: string[];
-    background: unknown;
-    browser_specific_settings: { gecko: { id: string; strict_min_version: string } };
-  };
+  const manifest = firefoxManifest(source) as ReturnType<typeof firefoxManifest> & Record<string, unknown>;
 
-  it('has webRequest as an install permission and no optional_permissions', () => {
-    expect(manifest.permissions).toContain('webRequest');
-    expect(manifest).not.toHaveProperty('optional_permissions');
+  it('has background capture in the install, webRequest and the step-up API hosts, as it is always on there', () => {
+    expect(manifest.permissions).toEqual(['storage', ...BACKGROUND_CAPTURE_PERMISSIONS]);
+    expect(manifest.host_permissions).toEqual([...LOOPBACK_HOSTS, ...BACKGROUND_CAPTURE_HOSTS]);
+    for (const host of BACKGROUND_CAPTURE_HOSTS)
+      expect(manifest.optional_host_permissions).not.toContain(host);
   });
 
-  it('keeps storage and scripting, each permission once', () => {
-    expect(manifest.permissions).toEqual(expect.arrayContaining(['storage', 'scripting', 'webRequest']));
-    expect(new Set(manifest.permissions).size).toBe(manifest.permissions.length);
+  it("keeps the page hook's scripting optional (Firefox grants it without a prompt), each permission once", () => {
+    expect(manifest.optional_permissions).toEqual([...PAGE_HOOK_PERMISSIONS]);
+    expect(manifest.permissions).not.toContain('scripting');
+    expect(manifest.optional_host_permissions).toEqual(HOOK_ORIGIN_PATTERNS);
+    const all = [...manifest.permissions, ...manifest.optional_permissions];
+    expect(new Set(all).size).toBe(all.length);
   });
 
   it('swaps the service worker for an event page and drops the Chrome-only fields', () => {
@@ -54,9 +89,7 @@ describe('Firefox manifest (firefoxManifest in vite.config.ts)', () => {
     });
   });
 
-  it('keeps the host permissions and leaves manifest.json as it was', () => {
-    expect(manifest.host_permissions).toEqual(source.host_permissions);
-    expect(manifest.optional_host_permissions).toEqual(source.optional_host_permissions);
+  it('leaves manifest.json as it was', () => {
     expect(source).toEqual(chromeManifest());
   });
 });

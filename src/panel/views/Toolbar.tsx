@@ -116,15 +116,20 @@ function PreserveToggle() {
   );
 }
 
+/** Why the hook cannot be turned on when the browser has not reported the inspected page's origin. */
+const HOOK_ORIGIN_UNKNOWN =
+  "Not available yet: the browser has not told the inspector this page's origin. Reload the page with DevTools open and it will (the inspector does not ask the page, which could answer anything). Pages without a web origin (chrome://, about:blank, files) cannot have the hook.";
+
 function HookToggle() {
   const services = useServices();
   const hook = useStore((s) => s.hook);
+  const tabId = useStore((s) => s.tabId);
   const dispatch = useDispatch();
   const origin = hook.origin;
   const onChange = (event: Event) => {
     const input = event.currentTarget as HTMLInputElement;
     const enable = input.checked;
-    if (!origin) return;
+    if (!origin || tabId === null) return;
     // Optimistic: the box shows the choice at once, and goes back if the permission or the worker says no.
     dispatch({ type: 'hookChanged', hook: { busy: true, enabled: enable } });
     // The permission prompt needs the click's user gesture: requestOrigin is the first call, before any await.
@@ -142,11 +147,13 @@ function HookToggle() {
           });
           return;
         }
+        // The worker registers only if the browser reports this tab on exactly this origin.
         const reply = await services.sendToBackground({
           v: PROTOCOL_VERSION,
           type: 'setHook',
           origin,
           enabled: enable,
+          tabId,
         });
         if (!reply.ok) throw new Error(reply.error);
         dispatch({ type: 'hookChanged', hook: { busy: false, enabled: enable } });
@@ -174,14 +181,14 @@ function HookToggle() {
       class="tb-check hook"
       title={
         origin
-          ? `Runs a small hook in ${origin} from document start, so calls made before DevTools opens (and their bodies) are captured. Asks for access to ${origin}.`
-          : 'Not available: the inspected page has no web origin.'
+          ? `Runs a small hook in ${origin} from document start, so calls made before DevTools opens (and their bodies) are captured. Asks for access to ${origin} (and to register scripts).`
+          : HOOK_ORIGIN_UNKNOWN
       }
     >
       <input
         type="checkbox"
         checked={hook.enabled}
-        disabled={!origin || hook.busy}
+        disabled={!origin || tabId === null || hook.busy}
         onChange={onChange}
         data-testid="hook-toggle"
       />
@@ -192,6 +199,8 @@ function HookToggle() {
 
 const BACKGROUND_CAPTURE_DOES =
   'Captures the headers (and request bodies) of Session API requests in every tab, even with DevTools closed and no page hook. No response bodies: those come from DevTools or the page hook.';
+const BACKGROUND_CAPTURE_ASKS =
+  "Turning it on asks, in one prompt, for the webRequest permission and access to Prelude's and Dynamic's API hosts (*.session.prelude.dev, app.dynamicauth.com); turning it off gives both back.";
 const BACKGROUND_CAPTURE_COSTS =
   'The cost: while it is on, Chrome sends every request of every page through the inspector: about 1.3x the time of a fast local request, 1.8x for session-API requests (measured, docs/performance.md).';
 
@@ -205,7 +214,7 @@ function backgroundCaptureTitle(state: BackgroundCaptureState | 'unknown'): stri
       return `Granted: starts at Chrome's next start. ${BACKGROUND_CAPTURE_DOES} ${BACKGROUND_CAPTURE_COSTS}`;
     case 'on':
     case 'off':
-      return `${BACKGROUND_CAPTURE_DOES} ${BACKGROUND_CAPTURE_COSTS}`;
+      return `${BACKGROUND_CAPTURE_DOES} ${BACKGROUND_CAPTURE_ASKS} ${BACKGROUND_CAPTURE_COSTS}`;
   }
 }
 
@@ -345,6 +354,7 @@ export function SessionSwitcher() {
 
 function Counters() {
   const counters = useStore(selectCounters);
+  const pageDropped = useStore((s) => s.live.state?.pageDropped);
   const analysing = useStore((s) => s.analysing);
   const tabId = useStore((s) => s.tabId);
   return (
@@ -368,6 +378,15 @@ function Counters() {
       >
         {counters.rejected} rejected
       </span>
+      {pageDropped && pageDropped.rate + pageDropped.share > 0 ? (
+        <span
+          class="warn"
+          title={`${pageDropped.rate + pageDropped.share} page-reported exchanges dropped: ${pageDropped.rate} over the rate limit, ${pageDropped.share} over their share of the log. The page hook's reports have a budget of their own, so a page cannot flood the log or push out what DevTools and background capture saw.`}
+          data-testid="count-page-dropped"
+        >
+          {pageDropped.rate + pageDropped.share} page-reported dropped
+        </span>
+      ) : null}
       {analysing ? (
         <span class="analysing">
           <span class="spinner" aria-hidden="true" /> analysing

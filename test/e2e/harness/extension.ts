@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
+import { BACKGROUND_CAPTURE_HOSTS } from '../../../src/shared/permissions.ts';
 import { launchChromium, type LaunchChromiumOptions, type LaunchedChromium } from './launch.ts';
 
 /** Where crxjs puts the panel page inside the built extension. */
@@ -71,19 +72,71 @@ export async function serviceWorkerOf(
 }
 
 /**
- * Grants background capture (the optional `webRequest` permission) from an extension page, as the panel's
- * box does (Chrome asks nothing for it). Chromium applies it from the extension's next load
- * (src/platform/background-capture.ts): see {@link launchWithBackgroundCapture}.
+ * Answers Chrome's permission prompt for `hosts` ahead of time, as a user granting them on the extension's
+ * page in chrome://extensions ("Site access") would: the page's own `developerPrivate.addHostPermission`.
+ * Chrome records the grant, and a later `permissions.request` of optional hosts it covers is granted without
+ * a prompt (PermissionsRequestFunction leaves out hosts already granted at run time). A headless browser has
+ * no way to click the prompt itself: a request that needs one never settles.
  */
-export async function grantBackgroundCapture(context: BrowserContext, extensionId: string): Promise<void> {
+export async function allowHostsWithoutPrompt(
+  context: BrowserContext,
+  extensionId: string,
+  hosts: readonly string[],
+): Promise<void> {
   const page = await context.newPage();
   try {
-    await page.goto(`chrome-extension://${extensionId}/${PANEL_PATH}`);
-    const granted = await page.evaluate(() => chrome.permissions.request({ permissions: ['webRequest'] }));
-    if (!granted) throw new Error('the webRequest permission was refused');
+    await page.goto('chrome://extensions/');
+    const errors = await page.evaluate(
+      async ({ id, patterns }) => {
+        const api = (
+          globalThis as unknown as {
+            chrome: { developerPrivate: { addHostPermission(id: string, host: string): Promise<void> } };
+          }
+        ).chrome.developerPrivate;
+        const failed: string[] = [];
+        for (const host of patterns)
+          await api.addHostPermission(id, host).catch((e: unknown) => failed.push(`${host}: ${String(e)}`));
+        return failed;
+      },
+      { id: extensionId, patterns: [...hosts] },
+    );
+    if (errors.length > 0) throw new Error(`chrome://extensions refused the hosts: ${errors.join('; ')}`);
   } finally {
     await page.close();
   }
+}
+
+/**
+ * Grants background capture from an extension page, as the panel's box does: the optional `webRequest`
+ * permission and the step-up API hosts, in one request (the hosts' prompt answered ahead by
+ * {@link allowHostsWithoutPrompt}). Chromium applies webRequest from the extension's next load
+ * (src/platform/background-capture.ts): see {@link launchWithBackgroundCapture}.
+ */
+export async function grantBackgroundCapture(context: BrowserContext, extensionId: string): Promise<void> {
+  await allowHostsWithoutPrompt(context, extensionId, BACKGROUND_CAPTURE_HOSTS);
+  const page = await context.newPage();
+  try {
+    await page.goto(`chrome-extension://${extensionId}/${PANEL_PATH}`);
+    const granted = await page.evaluate(
+      (origins) => chrome.permissions.request({ permissions: ['webRequest'], origins }),
+      [...BACKGROUND_CAPTURE_HOSTS],
+    );
+    if (!granted) throw new Error('background capture (webRequest and the step-up API hosts) was refused');
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Grants what the page hook on `origin` needs from an extension page, as the panel's toggle does: host
+ * access to the origin and `scripting` (no prompt for the loopback hosts, which are part of the install).
+ */
+export async function grantPageHook(probe: Page, origin: string): Promise<void> {
+  const granted = await probe.evaluate(
+    (o) => chrome.permissions.request({ permissions: ['scripting'], origins: [`${o}/*`] }),
+    origin,
+  );
+  if (!granted) throw new Error(`the page hook's permissions for ${origin} were refused`);
 }
 
 /**
@@ -193,5 +246,31 @@ export async function stopServiceWorker(context: BrowserContext, timeoutMs = 10_
     });
   } finally {
     await cdp.detach().catch(() => undefined);
+  }
+}
+
+/**
+ * Turns the page hook on for `origin` the way the panel does: `scripting` and the origin granted from an
+ * extension page, then `setHook` naming a tab that the browser reports on that origin (the worker checks it).
+ * Opens a page on `origin` for that and closes it again; the registration outlives it.
+ */
+export async function enablePageHookFor(
+  context: BrowserContext,
+  extensionId: string,
+  probe: Page,
+  origin: string,
+): Promise<void> {
+  await grantPageHook(probe, origin);
+  const page = await context.newPage();
+  try {
+    await page.goto(`${origin}/?stepup-hook-setup=${Date.now()}`);
+    const tabId = await tabIdOf(context, extensionId, page);
+    const reply = (await probe.evaluate(
+      ([o, t]) => chrome.runtime.sendMessage({ v: 1, type: 'setHook', origin: o, enabled: true, tabId: t }),
+      [origin, tabId] as const,
+    )) as { ok?: boolean } | undefined;
+    if (reply?.ok !== true) throw new Error(`setHook ${origin}: ${JSON.stringify(reply)}`);
+  } finally {
+    await page.close();
   }
 }

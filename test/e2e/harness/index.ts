@@ -8,7 +8,9 @@ export {
 export {
   DEVTOOLS_PAGE_PATH,
   PANEL_PATH,
+  allowHostsWithoutPrompt,
   grantBackgroundCapture,
+  grantPageHook,
   launchWithBackgroundCapture,
   extensionIdFromManifest,
   openPanelAsTab,

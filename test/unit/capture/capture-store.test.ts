@@ -463,6 +463,27 @@ describe('page-reported exchanges', () => {
     expect(result).toMatchObject({ sources: ['page-hook'], initiator: 'page', pageReported: true });
   });
 
+  it('cannot mark its own DPoP proof as cut to size to keep it from being checked', () => {
+    const { id: _id, ...rest } = anExchange({
+      path: '/otp/check',
+      requestHeaders: { DPoP: 'eyJhbGciOiJub25lIn0.e30.' },
+    });
+    const forged = {
+      ...rest,
+      requestHeaders: rest.requestHeaders.map((h) => (h.name === 'DPoP' ? { ...h, truncated: true } : h)),
+    };
+    const result = sanitisePageExchange(forged);
+    if (typeof result === 'string') throw new Error(result);
+    expect(result.requestHeaders.find((h) => h.name === 'DPoP')).toEqual({
+      name: 'DPoP',
+      value: 'eyJhbGciOiJub25lIn0.e30.',
+    });
+    const huge = { ...rest, requestHeaders: [{ name: 'DPoP', value: 'x'.repeat(1024 * 1024 + 10) }] };
+    const cut = sanitisePageExchange(huge);
+    if (typeof cut === 'string') throw new Error(cut);
+    expect(cut.requestHeaders[0]?.truncated).toBe(true);
+  });
+
   it('rejects non-objects and malformed exchanges with a reason', () => {
     expect(sanitisePageExchange(null)).toBeTypeOf('string');
     expect(sanitisePageExchange('x')).toBeTypeOf('string');

@@ -90,6 +90,7 @@ describe('Toolbar', () => {
       type: 'setHook',
       origin: 'http://localhost:5173',
       enabled: true,
+      tabId: 7,
     });
     fireEvent.click(toggle);
     await waitFor(() => expect(store.getState().hook.enabled).toBe(false));

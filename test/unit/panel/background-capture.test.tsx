@@ -60,11 +60,17 @@ describe('background capture toggle', () => {
     expect(title).toMatch(/DevTools closed and no page hook/);
     expect(title).toMatch(/No response bodies/);
     expect(title).toMatch(/every request of every page through the inspector: about 1\.3x/);
+    // Least privilege: the hosts come with the box, in the same prompt, and go with it.
+    expect(title).toMatch(
+      /in one prompt, for the webRequest permission and access to .*\*\.session\.prelude\.dev, app\.dynamicauth\.com/,
+    );
+    expect(title).toMatch(/turning it off gives both back/);
     cleanup();
 
     renderPanel(<App onImportFile={() => undefined} />, storeIn('always'));
     expect(label().title).toMatch(/^Part of the install in Firefox/);
     expect(label().title).not.toMatch(/1\.3x/);
+    expect(label().title).not.toMatch(/asks/);
   });
 
   it("enabling asks inside the click, shows the pending marker and says it starts at Chrome's next start", async () => {

@@ -3,6 +3,9 @@ import {
   MAX_PAGE_BATCH,
   MAX_PAGE_MESSAGE_CHARS,
   PROTOCOL_VERSION,
+  concreteOriginOf,
+  isConcreteOrigin,
+  originProblem,
   parseHookDetail,
   parseToBackground,
   storageKeys,
@@ -72,6 +75,101 @@ describe('parseToBackground: the other messages still parse', () => {
     expect(parseToBackground({ v: 1, type: 'setPreserve', tabId: 2, preserve: 'yes' })).toBeNull();
     expect(parseToBackground({ v: 1, type: 'getHookOrigins' })).toEqual({ v: 1, type: 'getHookOrigins' });
     expect(parseToBackground({ v: 1, type: 'unknown' })).toBeNull();
+  });
+});
+
+describe('parseToBackground: setHook and getTabOrigin', () => {
+  it('passes the origin on as typed (the worker checks it and says why not) with an optional tab id', () => {
+    expect(
+      parseToBackground({ v: 1, type: 'setHook', origin: 'https://*', enabled: true, tabId: 4 }),
+    ).toEqual({
+      v: 1,
+      type: 'setHook',
+      origin: 'https://*',
+      enabled: true,
+      tabId: 4,
+    });
+    expect(parseToBackground({ v: 1, type: 'setHook', origin: 'https://a.example', enabled: false })).toEqual(
+      {
+        v: 1,
+        type: 'setHook',
+        origin: 'https://a.example',
+        enabled: false,
+      },
+    );
+    for (const tabId of [-1, 1.5, '4', null])
+      expect(
+        parseToBackground({ v: 1, type: 'setHook', origin: 'https://a.example', enabled: true, tabId }),
+      ).toBeNull();
+    expect(parseToBackground({ v: 1, type: 'setHook', origin: 42, enabled: true, tabId: 4 })).toBeNull();
+  });
+
+  it('getTabOrigin needs a tab id', () => {
+    expect(parseToBackground({ v: 1, type: 'getTabOrigin', tabId: 3 })).toEqual({
+      v: 1,
+      type: 'getTabOrigin',
+      tabId: 3,
+    });
+    expect(parseToBackground({ v: 1, type: 'getTabOrigin' })).toBeNull();
+  });
+});
+
+describe('originProblem / isConcreteOrigin (what the page hook may be registered for)', () => {
+  it('accepts exactly one http(s) origin as the browser writes it', () => {
+    for (const origin of [
+      'http://localhost:5173',
+      'https://app.example',
+      'https://app.example:8443',
+      'http://127.0.0.1:3000',
+      'http://[::1]:8080',
+      'https://xn--bcher-kva.example',
+    ])
+      expect(originProblem(origin), origin).toBeNull();
+  });
+
+  it('refuses wildcards, paths, user info, other schemes and non-canonical spellings, saying why', () => {
+    expect(originProblem('https://*')).toMatch(/wildcard/);
+    expect(originProblem('https://*.example.com')).toMatch(/wildcard/);
+    expect(originProblem('http://localhost:5173/*')).toMatch(/wildcard/);
+    expect(originProblem('https://user:pw@app.example')).toMatch(/user info/);
+    expect(originProblem('file:///etc/passwd')).toMatch(/not an http or https origin/);
+    expect(originProblem('chrome://extensions')).toMatch(/not an http or https origin/);
+    expect(originProblem('not a url')).toMatch(/not an origin/);
+    for (const origin of [
+      'https://app.example/',
+      'https://app.example/path',
+      'https://APP.example',
+      'https://bücher.example',
+      'http://app.example:80',
+      'https://app.example?x',
+      'https://%2A.example',
+    ])
+      expect(originProblem(origin), origin).toMatch(/not exactly one origin/);
+    expect(isConcreteOrigin('https://app.example')).toBe(true);
+    expect(isConcreteOrigin(42)).toBe(false);
+  });
+
+  it('names an overlong value shortened', () => {
+    expect(originProblem(`https://${'a'.repeat(200)}*`)?.length).toBeLessThan(150);
+  });
+});
+
+describe('concreteOriginOf (a URL the browser reported)', () => {
+  it('gives the origin of an http(s) page and null for anything else', () => {
+    expect(concreteOriginOf('https://app.example:8443/a/b?c=d#e')).toBe('https://app.example:8443');
+    expect(concreteOriginOf('http://user:pw@localhost:5173/')).toBe('http://localhost:5173');
+    for (const url of [
+      undefined,
+      '',
+      'about:blank',
+      'chrome://newtab/',
+      'data:text/html,x',
+      'blob:https://app.example/uuid',
+      'file:///tmp/x.html',
+      'view-source:https://app.example/',
+      'https://*/',
+    ])
+      expect(concreteOriginOf(url), String(url)).toBeNull();
   });
 });
 
