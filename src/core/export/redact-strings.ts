@@ -202,7 +202,8 @@ export function secretKindOf(name: string, place: NamePlace): SecretKind | undef
   if (DESCRIPTIVE_SUFFIX.test(key)) return undefined;
   if (/password|passwd|passphrase|secret|privatekey|apikey|codeverifier/.test(key)) return 'password';
   if (key.includes('refresh') && key.includes('token')) return 'refresh';
-  if (/token|jwt|bearer|assertion|signature|csrf|xsrf|credential|apikey|authkey/.test(key)) return 'token';
+  if (/token|jwt|bearer|assertion|signature|csrf|xsrf|credential|apikey|authkey|auth$/.test(key))
+    return 'token';
   if (/otp|passcode|pincode|onetimecode/.test(key)) return 'otp';
   return undefined;
 }
@@ -272,6 +273,16 @@ export function isJose(raw: string): boolean {
   return parts.length === 3 && decodeCompactJws(raw).ok;
 }
 
+/** Whether a base64url segment decodes to a JSON object (a JOSE header or a claims set). */
+function jsonObjectSegment(segment: string): boolean {
+  if (!/^[A-Za-z0-9_-]+$/.test(segment)) return false;
+  try {
+    return isRecord(JSON.parse(new TextDecoder().decode(base64url.decode(segment))));
+  } catch {
+    return false;
+  }
+}
+
 /** JWK members only a private or symmetric key has (RFC 7517/7518). */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
 
@@ -320,8 +331,9 @@ export function redactJose(raw: string, context: RedactContext): string | undefi
 
 /**
  * A value under a token name: a JWS or JWE keeps what {@link redactJose} keeps; a three-part value that does
- * not decode keeps its two first parts (so it fails to decode the same way) without its last; anything else is a
- * credential replaced by a marker.
+ * not decode as one keeps only the parts that are readable JSON (a header or claims, as for a JWS), so it
+ * still fails to decode the way it did, and every other part is replaced (an opaque token such as
+ * `gho_x.y.z` keeps nothing); anything else is a credential replaced by a marker.
  */
 export function redactTokenValue(
   value: string,
@@ -334,8 +346,12 @@ export function redactTokenValue(
   if (jose !== undefined) return value.replace(trimmed, jose);
   const parts = trimmed.split('.');
   if (parts.length === 3 && /^[A-Za-z0-9_.-]+$/.test(trimmed) && !context.options.keepSignatures) {
-    if (parts[2] === '' || parts[2] === REDACTED_SIGNATURE) return value;
-    return count(context, 'signatures', value, `${parts[0]}.${parts[1]}.${REDACTED_SIGNATURE}`);
+    const [header = '', payload = '', signature = ''] = parts;
+    const kept = (part: string): string =>
+      part === '' || MARKER.test(part) || jsonObjectSegment(part) ? part : pseudonym(part, label, context);
+    const last = signature === '' || signature === REDACTED_SIGNATURE ? signature : REDACTED_SIGNATURE;
+    const redacted = `${kept(header)}.${kept(payload)}.${last}`;
+    return count(context, last === signature ? 'credentials' : 'signatures', value, redacted);
   }
   const category =
     label === 'refresh-token' ? 'refreshTokens' : label === 'cookie' ? 'cookies' : 'credentials';
@@ -581,7 +597,8 @@ export function redactUrl(url: string, context: RedactContext): string {
   const segments = path
     .split('/')
     .map((segment) => {
-      const decoded = decodeComponent(segment);
+      // In a path `+` is itself, not a space as in a query.
+      const decoded = decodeComponent(segment, false);
       const next = redactPathSegment(decoded, context);
       return next === decoded ? segment : encodeComponent(next);
     })
@@ -606,7 +623,8 @@ function redactPathSegment(segment: string, context: RedactContext): string {
   if (jose !== undefined) return jose;
   if (isCredentialShaped(segment))
     return count(context, 'credentials', segment, pseudonym(segment, 'token', context));
-  return segment;
+  // `/users/ada@demo.test`, `/verify/+14155550134`, a token embedded in a longer segment.
+  return redactFreeText(segment, 'structured', context);
 }
 
 /**
@@ -644,9 +662,9 @@ export function redactParamName(name: string, context: RedactContext): string {
   return name;
 }
 
-function decodeComponent(text: string): string {
+function decodeComponent(text: string, plusIsSpace = true): string {
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return decodeURIComponent(plusIsSpace ? text.replace(/\+/g, ' ') : text);
   } catch {
     return text;
   }

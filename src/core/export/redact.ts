@@ -333,6 +333,9 @@ function redactHeaderLine(name: string, value: string, context: RedactContext): 
       .join('');
   }
   if (URL_HEADERS.has(name)) return redactFreeText(value, 'structured', context);
+  // HTTP/2 pseudo-headers as Chrome's HAR records them: `:path` is the path and query of the URL.
+  if (name === ':path') return redactUrl(`http://h${value}`, context).slice('http://h'.length);
+  if (name === ':authority' || name === ':method' || name === ':scheme' || name === ':status') return value;
   if (name === 'www-authenticate' || name === 'proxy-authenticate')
     return redactFreeText(value, 'structured', context);
   const kind = secretKindOf(name, 'header');

@@ -236,9 +236,22 @@ describe('redactExchanges: token signatures', () => {
     expect(getHeader(redacted.requestHeaders, 'authorization')).toMatch(/^Basic REDACTED-token-\d+$/);
   });
 
-  it('keeps the decode failure of a malformed token under a known key', () => {
+  it('keeps the decode failure of a malformed token under a known key, and nothing of its unreadable parts', async () => {
     const redacted = only(anExchange({ requestJson: { challenge_token: 'not-json.at-all.signature' } }));
-    expect(requestJson(redacted)['challenge_token']).toBe('not-json.at-all.REDACTED');
+    expect(requestJson(redacted)['challenge_token']).toMatch(
+      /^REDACTED-token-\d+\.REDACTED-token-\d+\.REDACTED$/,
+    );
+    // A header that decodes stays readable, as for any JWS; the payload that does not is replaced.
+    const [header = ''] = (await aChallengeToken()).split('.');
+    const broken = only(anExchange({ requestJson: { challenge_token: `${header}.bm90IGpzb24.sig` } }));
+    expect(requestJson(broken)['challenge_token']).toMatch(
+      new RegExp(`^${header}\\.REDACTED-token-\\d+\\.REDACTED$`),
+    );
+    // An opaque token made of three dotted parts keeps none of them.
+    const opaque = only(
+      anExchange({ requestHeaders: { Authorization: 'Bearer gho_16C7e42F292c.6912E7710c83.8f9a' } }),
+    );
+    expect(getHeader(opaque.requestHeaders, 'authorization')).not.toMatch(/gho_|6912E7710c83/);
   });
 
   it('replaces a private key leaked in a DPoP header jwk, keeping the member so the finding still fires', async () => {
@@ -751,6 +764,25 @@ describe('regressions: what the deny-by-default redactor no longer leaks', () =>
     expect(value).not.toMatch(/first-cookie|second-cookie|third-cookie/);
     expect(value).toContain('Expires=Wed, 21 Oct 2026 07:28:00 GMT');
     expect(value.split('\n')).toHaveLength(2);
+  });
+
+  it('masks identifiers in URL paths and redacts the query of an HTTP/2 :path pseudo-header', () => {
+    const redacted = only(
+      anExchange({
+        path: 'https://api.example.com/users/ada@demo.test/verify/+14155550134',
+        requestHeaders: { ':path': '/cb?code=h2-secret-code&state=s9', ':authority': 'api.example.com' },
+      }),
+    );
+    expect(redacted.url).not.toContain('ada@demo.test');
+    expect(redacted.url).not.toContain('14155550134');
+    expect(redacted.url).toContain('/users/');
+    expect(getHeader(redacted.requestHeaders, ':path')).toBe('/cb?code=REDACTED&state=s9');
+    expect(getHeader(redacted.requestHeaders, ':authority')).toBe('api.example.com');
+  });
+
+  it('replaces the value of a header whose name ends in auth', () => {
+    const redacted = only(anExchange({ requestHeaders: { 'X-Custom-Auth': 'abc123' } }));
+    expect(getHeader(redacted.requestHeaders, 'x-custom-auth')).toMatch(/^REDACTED-token-\d+$/);
   });
 
   it('redacts OAuth codes and tokens in Location, Referer and the URL fragment', () => {
