@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, parseArgs, runCli, type CliIo } from '../../../src/cli/cli.ts';
 import { nodeFiles } from '../../../src/cli/node-io.ts';
@@ -10,47 +8,13 @@ import { toHar } from '../../../src/core/http/har.ts';
 import { toInspectorLog } from '../../../src/core/http/log-file.ts';
 import type { JsonReport } from '../../../src/core/report/json.ts';
 import { aStepUpFlow } from '../../fixtures/flows.ts';
+import { cli as runInProcess, spawnCli, STACK_TRACE, type CliRun } from './run-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 let dir: string;
 const files: Record<string, string> = {};
 
-/** Runs the CLI in-process with an in-memory io. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    ...nodeFiles,
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: {},
-    version: '0.1.0-test',
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
-
-/** Runs the real CLI in a child process. */
-function spawnCli(
-  entry: string[],
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...entry, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const STACK_TRACE = /^\s+at .+\(.+:\d+:\d+\)$/m;
+/** Runs the CLI in-process (real file system, output collected). */
+const cli = (...argv: string[]): Promise<CliRun> => runInProcess(argv);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'stepup-cli-'));
@@ -252,17 +216,21 @@ describe('stepup-inspect on bad files', () => {
 
 describe('the real command', () => {
   it('npm run inspect (tsx src/cli/main.ts): good HAR → report, exit 0', async () => {
-    const result = await spawnCli(['--import', 'tsx', 'src/cli/main.ts'], [files['good.har'] as string]);
+    const result = await spawnCli([files['good.har'] as string], { NO_COLOR: '1' }, [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Step-Up Inspector report');
     expect(result.stdout.includes('\u001b[')).toBe(false);
   });
 
   it('bin/stepup-inspect.mjs: --json, and a bad file → message, exit 2, no stack trace', async () => {
-    const good = await spawnCli(['bin/stepup-inspect.mjs'], [files['good.har'] as string, '--json']);
+    const good = await spawnCli([files['good.har'] as string, '--json'], { NO_COLOR: '1' });
     expect(good.code).toBe(0);
     expect((JSON.parse(good.stdout) as JsonReport).challenges).toHaveLength(1);
-    const bad = await spawnCli(['bin/stepup-inspect.mjs'], [files['truncated.har'] as string]);
+    const bad = await spawnCli([files['truncated.har'] as string], { NO_COLOR: '1' });
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/^stepup-inspect: .*truncated\.har: This file ends in the middle of its JSON/);

@@ -31,10 +31,17 @@ export async function cli(argv: string[], options: { isTTY?: boolean } = {}): Pr
   return { code, stdout, stderr };
 }
 
-/** Runs bin/stepup-inspect.mjs in a child process, stdout and stderr piped. */
-export function spawnCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/**
+ * Runs the real command in a child process, stdout and stderr piped: `bin/stepup-inspect.mjs` unless another
+ * entry is given (`['--import', 'tsx', 'src/cli/main.ts']` is what `npm run inspect` runs).
+ */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+  entry: readonly string[] = ['bin/stepup-inspect.mjs'],
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/stepup-inspect.mjs', ...args], {
+    const child = spawn(process.execPath, [...entry, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
     });
