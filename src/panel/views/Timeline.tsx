@@ -150,16 +150,17 @@ function TimelineBody({ model }: { model: SessionModel }) {
         <p class="empty-inline lane-note">No step-up challenge in this session yet: only access tokens.</p>
       ) : null}
       {/* A lane that throws shows its own fallback; the other lanes are drawn as usual. */}
-      {layout.lanes.map((lane) =>
-        lane.kind === 'challenge' ? (
+      {layout.lanes.map((lane) => {
+        const LaneView = lane.kind === 'challenge' ? ChallengeLane : AccessLane;
+        return (
           <RegionBoundary
             key={lane.id}
-            region="challenge lane"
+            region={lane.kind === 'challenge' ? 'challenge lane' : 'access-token lane'}
             subject={laneSubject(lane)}
             as="section"
             class="lane"
           >
-            <ChallengeLane
+            <LaneView
               lane={lane}
               model={model}
               scale={layout.scale}
@@ -168,25 +169,8 @@ function TimelineBody({ model }: { model: SessionModel }) {
               onOpen={open}
             />
           </RegionBoundary>
-        ) : (
-          <RegionBoundary
-            key={lane.id}
-            region="access-token lane"
-            subject={laneSubject(lane)}
-            as="section"
-            class="lane"
-          >
-            <AccessLane
-              lane={lane}
-              model={model}
-              scale={layout.scale}
-              now={now}
-              cursor={cursor}
-              onOpen={open}
-            />
-          </RegionBoundary>
-        ),
-      )}
+        );
+      })}
       <Legend />
     </div>
   );
