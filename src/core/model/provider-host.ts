@@ -29,3 +29,6 @@ export interface ProviderModelHost {
   /** Counts an exchange whose response body the model needed but the capture lacks. */
   countMissingResponseBody(): void;
 }
+
+/** Builds a provider's model on the analyser's services. */
+export type ProviderModelFactory = (host: ProviderModelHost) => unknown;

@@ -9,12 +9,22 @@ import { rfc9470Adapter } from './rfc9470/index.ts';
 import type { ExchangeClassification, ProviderAdapter, ProviderSecrets } from './types.ts';
 
 /** Registered adapters. Order matters only if two could claim the same exchange: the first wins. */
-export const PROVIDERS: readonly ProviderAdapter[] = [
+export const PROVIDERS = [
   preludeAdapter,
   dynamicAdapter,
   // Last: it claims any host's step-up challenge, so the providers with their own contract go first.
   rfc9470Adapter,
-];
+] as const satisfies readonly ProviderAdapter[];
+
+/** The providers the inspector understands. */
+export type ProviderId = (typeof PROVIDERS)[number]['id'];
+
+const BY_ID: ReadonlyMap<string, ProviderAdapter> = new Map(PROVIDERS.map((p) => [p.id, p]));
+
+/** The module of a provider id; undefined for an id read from a file that no module has. */
+export function providerModule(id: string): ProviderAdapter | undefined {
+  return BY_ID.get(id);
+}
 
 /**
  * What `exchange` is, according to the first provider that recognises it, or `null` for traffic no

@@ -1,7 +1,14 @@
+/**
+ * The one interface a protocol implements to be understood by the inspector. Everything the rest of the code
+ * knows about a provider comes through a {@link ProviderModule} found in the registry (registry.ts): nothing
+ * outside `src/core/providers/` names a provider.
+ */
+import type { FindingRule } from '../findings/types.ts';
 import type { HttpExchange } from '../http/exchange.ts';
+import type { ProviderModelFactory } from '../model/provider-host.ts';
+import type { ProviderId } from './registry.ts';
 
-/** Providers the inspector understands. A new one is a folder under providers/ plus one registration line. */
-export type ProviderId = 'prelude' | 'dynamic' | 'rfc9470';
+export type { ProviderId } from './registry.ts';
 
 /**
  * What an exchange is, as far as its provider can tell from method, path, headers and body.
@@ -19,14 +26,6 @@ export interface ExchangeClassification {
     bearer: boolean;
     refreshToken: boolean;
   };
-}
-
-export interface ProviderAdapter {
-  id: ProviderId;
-  /** Cheap: called for every exchange. Returns null when the exchange is not this provider's. */
-  classify(exchange: HttpExchange): ExchangeClassification | null;
-  /** The fields of this provider's wire format that hold secrets (see {@link ProviderSecrets}). */
-  secrets: ProviderSecrets;
 }
 
 /**
@@ -48,3 +47,79 @@ export interface ProviderSecrets {
   /** Values that name a person (masked to a hint). */
   identifierKeys: readonly string[];
 }
+
+/** How a provider's lanes and tokens are shown (panel and text report). */
+export interface ProviderPresentation {
+  /** Short name for lane badges and report headings: "Prelude". */
+  label: string;
+  /** The API as a user would call it, for empty-state hints: "Prelude Session API". */
+  apiName: string;
+  /**
+   * What names a lane: its `challengeId` (a missing one reads "(no challenge id)", a missing scope "?") or its
+   * `key` (the provider has no challenge id of its own).
+   */
+  laneName: 'challengeId' | 'key';
+  /** Whether the provider reports its own request status, shown beside the state the inspector derived. */
+  showsRequestStatus: boolean;
+}
+
+/** What a token is for, whoever issued it: views pick how to show a token by its role, never by its kind. */
+export type TokenRole = 'access' | 'challenge' | 'verification' | 'elevated' | 'session';
+
+/**
+ * A kind of token a provider issues, recognised from header and claims alone. Rules of every provider are tried
+ * together by ascending `rank` (first match wins), because providers' shapes overlap: a rule that is a special
+ * case of another provider's must come first.
+ */
+export interface ProviderTokenKind {
+  /** Stable id, e.g. `prelude-access`: it appears in reports and exports. */
+  kind: string;
+  /** For the token inspector: "Prelude access token". */
+  label: string;
+  role: TokenRole;
+  rank: number;
+  matches(header: Record<string, unknown>, claims: Record<string, unknown>): boolean;
+}
+
+/**
+ * Which requests are the provider's, as plain data: the page hook bundles it, so it must stay free of code and of
+ * the rest of the module.
+ */
+export interface ProviderCapture {
+  /** Markers that, in a URL's path (not its query), make the request an API call on any host. */
+  pathMarkers: readonly string[];
+  /** URL prefixes of endpoints on fixed hosts. */
+  urlPrefixes: readonly string[];
+  /** Request header names (lower case) that make any request part of a step-up story. */
+  relatedRequestHeaders: readonly string[];
+  /** Hosted API host patterns background capture asks for (the manifest's optional host permissions). */
+  hostPermissions: readonly string[];
+  /** webRequest URL filter patterns. */
+  webRequestUrls: readonly string[];
+}
+
+/** One module per protocol: see docs/adding-a-provider.md. */
+export interface ProviderModule<Id extends string = string> {
+  id: Id;
+  /** Cheap: called for every exchange. Returns null when the exchange is not this provider's. Never throws. */
+  classify(exchange: HttpExchange): ExchangeClassification | null;
+  /** The fields of this provider's wire format that hold secrets (see {@link ProviderSecrets}). */
+  secrets: ProviderSecrets;
+  presentation: ProviderPresentation;
+  /** The findings only this provider raises, with the heading of their family in docs/findings.md. */
+  findings: { family: string; heading: string; rules: readonly FindingRule[] };
+  /** Builds the provider's model: handlers that turn its exchanges into lanes, grants and findings. */
+  createModel: ProviderModelFactory;
+  tokenKinds: readonly ProviderTokenKind[];
+  capture: ProviderCapture;
+}
+
+/**
+ * The part of a {@link ProviderModule} every provider already has while the modules are being assembled.
+ * Transitional: removed once each provider exports a whole module.
+ */
+export type ProviderAdapter<Id extends string = string> = Pick<
+  ProviderModule<Id>,
+  'id' | 'classify' | 'secrets'
+> &
+  Partial<ProviderModule<Id>>;

@@ -4,6 +4,7 @@
  * {@link TokenDecodeError} values.
  */
 import { base64url, decodeJwt, decodeProtectedHeader, errors } from 'jose';
+import { PROVIDER_TOKEN_KINDS } from '../providers/token-kinds.ts';
 import type { TokenDecodeError, TokenDecodeErrorCode, TokenDecodeResult, TokenKind } from './types.ts';
 
 /**
@@ -113,41 +114,13 @@ function fail(code: TokenDecodeErrorCode, message: string, raw: string): TokenDe
 
 /**
  * Says what a decoded token most likely is, from its header and claims alone (never from where it was seen;
- * callers that know the endpoint know better). Rules, first match wins:
- *
- * 1. `dpop-proof`: header `typ` is `dpop+jwt` (case-insensitive, with or without `application/`, RFC 7515 §4.1.9).
- * 2. `prelude-challenge`: `challenge_id` plus `current_step` or a `steps` array.
- * 3. `prelude-verification`: `challenge_id` plus `key` and `status` (the app backend's custom-step token).
- * 4. `dynamic-elevated`: a `singleUse` claim (only Dynamic's elevated tokens carry it), or a Dynamic-looking token
- *    (an `environment_id` claim or an issuer on `dynamicauth.com`/`dynamic.xyz`) whose `scope` names an elevated
- *    scope (`credential:`, `wallet:`, `user:update`, …) and that has none of the session-JWT claims below.
- * 5. `dynamic-session`: any other Dynamic-looking token. Session JWTs carry `sid`, `verified_credentials`,
- *    `verifiedCredentialsHashes`, `last_verified_credential_id` or `session_public_key`, and a `scope` such as
- *    `user:basic` that gates the session rather than elevating it; those claims win over rule 4's scope test.
- * 6. `prelude-access`: `sub`, `sid` and `exp`, and either an `iss`/`aud` whose host looks like a Prelude session
- *    host (`*.session.prelude.dev`, or any URL with a `/v1/session` path) or a string `scope` claim. Custom domains
- *    are common, so the `scope`+`sid` shape is accepted without a Prelude host.
- * 7. `generic-jwt` otherwise.
+ * callers that know the endpoint know better): `dpop-proof` when the header `typ` is `dpop+jwt` (case-insensitive,
+ * with or without `application/`, RFC 7515 §4.1.9), else the first provider token kind that matches (by rank,
+ * see each provider's `tokens.ts`), else `generic-jwt`.
  */
 export function classifyToken(header: Record<string, unknown>, claims: Record<string, unknown>): TokenKind {
   if (isDpopTyp(header['typ'])) return 'dpop-proof';
-
-  const has = (name: string): boolean => claims[name] !== undefined && claims[name] !== null;
-  if (has('challenge_id') && (has('current_step') || Array.isArray(claims['steps'])))
-    return 'prelude-challenge';
-  if (has('challenge_id') && has('key') && has('status')) return 'prelude-verification';
-
-  if (has('singleUse')) return 'dynamic-elevated';
-  if (has('environment_id') || isDynamicIssuer(claims['iss'])) {
-    const sessionMarker = DYNAMIC_SESSION_CLAIMS.some(has);
-    if (!sessionMarker && hasElevatedDynamicScope(claims['scope'])) return 'dynamic-elevated';
-    return 'dynamic-session';
-  }
-
-  if (has('sub') && has('sid') && has('exp')) {
-    if (looksLikeSessionHost(claims['iss']) || looksLikeSessionHost(claims['aud'])) return 'prelude-access';
-    if (typeof claims['scope'] === 'string') return 'prelude-access';
-  }
+  for (const kind of PROVIDER_TOKEN_KINDS) if (kind.matches(header, claims)) return kind.kind as TokenKind;
   return 'generic-jwt';
 }
 
@@ -155,46 +128,4 @@ function isDpopTyp(typ: unknown): boolean {
   if (typeof typ !== 'string') return false;
   const lower = typ.toLowerCase();
   return lower === 'dpop+jwt' || lower === 'application/dpop+jwt';
-}
-
-/** Claims seen on Dynamic session JWTs (access "minified" JWT and id token) and not on elevated tokens. */
-const DYNAMIC_SESSION_CLAIMS = [
-  'sid',
-  'verified_credentials',
-  'verifiedCredentialsHashes',
-  'last_verified_credential_id',
-  'session_public_key',
-];
-
-/** Prefixes of Dynamic's `TokenScope` values that an elevated access token grants. */
-const DYNAMIC_ELEVATED_SCOPE = /^(?:credential|wallet|business_account|console):|^user:(?:update|delete)$/;
-
-function hasElevatedDynamicScope(scope: unknown): boolean {
-  return typeof scope === 'string' && scope.split(/\s+/).some((s) => DYNAMIC_ELEVATED_SCOPE.test(s));
-}
-
-/** Dynamic issuers look like `app.dynamicauth.com/<environmentId>` (often without a scheme) or `app.dynamic.xyz/…`. */
-function isDynamicIssuer(iss: unknown): boolean {
-  if (typeof iss !== 'string') return false;
-  const host = hostOf(iss.includes('://') ? iss : `https://${iss}`);
-  return host !== null && /(?:^|\.)(?:dynamicauth\.com|dynamic\.xyz)$/.test(host);
-}
-
-/** A Prelude session host: `{appId}.session.prelude.dev`, or a custom domain serving `/v1/session`. */
-function looksLikeSessionHost(value: unknown): boolean {
-  const values = Array.isArray(value) ? value : [value];
-  return values.some((v) => {
-    if (typeof v !== 'string') return false;
-    const host = hostOf(v);
-    if (host !== null && /(?:^|\.)session\.prelude\.dev$/.test(host)) return true;
-    return /^https?:\/\/[^/]+\/v1\/session(?:[/?#]|$)/i.test(v);
-  });
-}
-
-function hostOf(url: string): string | null {
-  try {
-    return new URL(url).hostname.toLowerCase();
-  } catch {
-    return null;
-  }
 }

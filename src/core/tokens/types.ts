@@ -1,13 +1,9 @@
+import type { ProviderTokenKindId } from '../providers/token-kinds.ts';
+
 /** Decoded JWT/JWS shapes and the typed errors decoding can produce. Decoding never verifies a signature. */
 
-export type TokenKind =
-  | 'prelude-access'
-  | 'prelude-challenge'
-  | 'prelude-verification'
-  | 'dpop-proof'
-  | 'dynamic-elevated'
-  | 'dynamic-session'
-  | 'generic-jwt';
+/** `dpop-proof` and `generic-jwt` are the protocol's own; every other kind is a provider's (its `tokens.ts`). */
+export type TokenKind = 'dpop-proof' | 'generic-jwt' | ProviderTokenKindId;
 
 export type TokenDecodeErrorCode =
   'empty' | 'not_compact_jws' | 'invalid_header' | 'invalid_payload' | 'payload_not_object' | 'too_large';

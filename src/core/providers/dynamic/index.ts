@@ -21,6 +21,7 @@ export type {
   DynamicPathMatch,
 } from './endpoints.ts';
 import { dynamicSecrets } from './secrets.ts';
+import { dynamicTokenKinds } from './tokens.ts';
 
 /** The header that carries an elevated access token to a protected call. */
 export const ELEVATED_TOKEN_HEADER = 'x-dyn-elevated-access-token';
@@ -182,8 +183,10 @@ function classifyDynamic(exchange: HttpExchange): ExchangeClassification | null 
  * The Dynamic adapter: `/api/v0/sdk/{environmentId}/…` on any host (or `/sdk/{uuid}/…` with an `x-dyn-*` header),
  * and any request carrying `x-dyn-elevated-access-token`. Never throws.
  */
-export const dynamicAdapter: ProviderAdapter = {
+export const dynamicAdapter: ProviderAdapter<'dynamic'> = {
   id: 'dynamic',
+  presentation: { label: 'Dynamic', apiName: 'Dynamic SDK API', laneName: 'key', showsRequestStatus: false },
+  tokenKinds: dynamicTokenKinds,
   secrets: dynamicSecrets,
   classify(exchange: HttpExchange): ExchangeClassification | null {
     try {

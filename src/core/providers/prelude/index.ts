@@ -13,6 +13,7 @@ import {
   type PreludeEndpointKey,
 } from './endpoints.ts';
 import { preludeSecrets } from './secrets.ts';
+import { preludeTokenKinds } from './tokens.ts';
 
 export { PRELUDE_ENDPOINTS, matchPreludePath } from './endpoints.ts';
 export type { EndpointAuth, PreludeEndpoint, PreludeEndpointKey, PreludePathMatch } from './endpoints.ts';
@@ -186,8 +187,15 @@ function classifyPrelude(exchange: HttpExchange): ExchangeClassification | null 
  * The Prelude Session API adapter. Classifies by method, path under `/v1/session` (any host, any prefix
  * before it) and, for `POST /otp`, the request body. Never throws.
  */
-export const preludeAdapter: ProviderAdapter = {
+export const preludeAdapter: ProviderAdapter<'prelude'> = {
   id: 'prelude',
+  presentation: {
+    label: 'Prelude',
+    apiName: 'Prelude Session API',
+    laneName: 'challengeId',
+    showsRequestStatus: true,
+  },
+  tokenKinds: preludeTokenKinds,
   secrets: preludeSecrets,
   classify(exchange: HttpExchange): ExchangeClassification | null {
     try {

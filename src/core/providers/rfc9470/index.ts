@@ -152,8 +152,15 @@ function originOf(url: string): string {
  * The RFC 9470 / RFC 6750 adapter: step-up challenges from any resource server, and token endpoint calls.
  * Cheap for everything else (a status test, then a path suffix test). Never throws.
  */
-export const rfc9470Adapter: ProviderAdapter = {
+export const rfc9470Adapter: ProviderAdapter<'rfc9470'> = {
   id: 'rfc9470',
+  presentation: {
+    label: 'RFC 9470',
+    apiName: 'OAuth step-up (RFC 9470)',
+    laneName: 'key',
+    showsRequestStatus: false,
+  },
+  tokenKinds: [],
   secrets: rfc9470Secrets,
   classify(exchange: HttpExchange): ExchangeClassification | null {
     try {
