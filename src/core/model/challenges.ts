@@ -91,7 +91,7 @@ export class ChallengeStore {
 
   /**
    * A new lane. `challengeId` null: a request lane (blocked, refused, or response not captured). `key` overrides
-   * the usual `<provider>:<challenge_id>` key (Dynamic and RFC 9470 lanes are keyed by what identifies them there);
+   * the usual `<provider>:<challenge_id>` key (providers without a challenge id key lanes by what identifies them);
    * a key already taken gets a `#2`, `#3`… suffix.
    */
   create(

@@ -39,8 +39,8 @@ const ONE_TO_ONE: Partial<Record<DpopProofReport['checks'][number]['id'], Findin
  * The findings of one proof report, in checklist order; the structural rows (several proofs, not a JWS, typ,
  * alg, missing claims) are merged into one `dpop.malformed`, placed last. Warnings become findings only where a
  * strict server rejects the proof (iat just outside the window, htm differing only in case, typ spelled
- * `application/dpop+jwt`); a signature that cannot be checked in this runtime or an `ath` where Prelude sends
- * none is left to the checklist.
+ * `application/dpop+jwt`); a signature that cannot be checked in this runtime or an `ath` where the API's own
+ * proofs carry none is left to the checklist.
  */
 export function dpopFindings(report: DpopProofReport, context: DpopFindingContext): DpopFinding[] {
   const findings: DpopFinding[] = [];

@@ -49,6 +49,8 @@ export interface PendingDpop {
   resend: boolean;
   challengeKey?: string;
   challengeId?: string;
+  /** The proof's public key, for the lane's key continuity once the server accepts it. */
+  proofJwk?: JWK;
 }
 
 interface JtiUse {

@@ -2,9 +2,9 @@
  * Grants: a scope a session holds after a step-up, and what happened to it. Indexed by session lane and scope, so
  * the Bearer token of an app call finds the grants it carries in O(scopes).
  *
- * Single-use consumption is inferred from traffic (Prelude does not report it to the browser):
- * a successful `/me/password/reset` (prld:pwd:write) or passkey registration (prld:passkey:write), or any
- * successful non-Session-API call presenting an access token that carries the scope; confirmed when a later access
+ * Single-use consumption is inferred from traffic (no provider reports it to the browser): a successful call of
+ * a provider endpoint that consumes a reserved scope (`ProviderModel.selfConsumedScopes`), or any successful
+ * call of the app's own API presenting an access token that carries the scope; confirmed when a later access
  * token no longer carries it; and a later refusal (`insufficient_scope` / `token_reused`) of the same scope after
  * a consumption is a reuse.
  */
@@ -12,16 +12,10 @@ import type { ProviderId } from '../providers/types.ts';
 import { TimeHeap } from './heap.ts';
 import type { ConsumptionEvidence, Grant } from './types.ts';
 
-/** Scopes Prelude documents as consumed by its own endpoints, whatever the grant mode reads. */
-export const CONSUMED_BY_PRELUDE: ReadonlyMap<string, ConsumptionEvidence> = new Map([
-  ['prld:pwd:write', 'password_reset'],
-  ['prld:passkey:write', 'passkey_registration'],
-]);
-
 /** A grant while the analyser works on it. */
 export interface GrantRecord extends Omit<Grant, 'reuseAttempts'> {
   reuseAttempts: number[];
-  /** Single-use: the mode says so, or the scope is one Prelude consumes itself. */
+  /** Single-use: the mode says so, or the scope is one a provider's own endpoints consume. */
   singleUse: boolean;
   /** `grant.still_present_after_consumption` was raised already. */
   stillPresentReported: boolean;
@@ -49,6 +43,9 @@ export class GrantStore {
   private readonly consumed = new Map<string, GrantRecord>();
   /** Active grants with a known expiry, by expiry time. */
   readonly expiries = new TimeHeap<GrantRecord>();
+
+  /** `isSelfConsumed`: whether a provider's own endpoints consume the scope, whatever the grant mode says. */
+  constructor(private readonly isSelfConsumed: (scope: string) => boolean) {}
 
   private static key(lane: string, scope: string): string {
     return `${lane}\u0000${scope}`;
@@ -78,7 +75,7 @@ export class GrantStore {
       consumption: null,
       droppedBy: null,
       reuseAttempts: [],
-      singleUse: input.mode === 'single-use' || (input.mode === null && CONSUMED_BY_PRELUDE.has(input.scope)),
+      singleUse: input.mode === 'single-use' || (input.mode === null && this.isSelfConsumed(input.scope)),
       stillPresentReported: false,
     };
     this.records.push(grant);

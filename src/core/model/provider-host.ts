@@ -1,34 +1,73 @@
 /**
- * What the analyser lends to a provider's model (Dynamic, RFC 9470): the shared stores and the finding log, so a
- * provider's step-ups become challenge lanes and grants of the one session model, without the provider module
- * reaching into the analyser's other state.
+ * What the engine lends to a provider's model, and what a provider's model offers the engine. A provider turns
+ * its exchanges into lanes, grants and findings of the one session model through these services only, never by
+ * reaching into the engine's other state.
  */
+import type { HttpExchange } from '../http/exchange.ts';
+import type { ExchangeClassification } from '../providers/types.ts';
 import type { TokenDecodeResult } from '../tokens/types.ts';
+import type { AccessTokenStore } from './access-tokens.ts';
+import type { AppTraffic } from './app-traffic.ts';
 import type { ChallengeStore } from './challenges.ts';
+import type { CorsPolicy } from './cors.ts';
+import type { DpopSession, PendingDpop } from './dpop-session.ts';
+import type { ExchangeFacts } from './exchange-facts.ts';
 import type { FindingInput, FindingSlot } from './finding-log.ts';
-import type { GrantStore } from './grants.ts';
-import type { ExchangeToken } from './types.ts';
+import type { GrantRecord, GrantStore } from './grants.ts';
+import type { TokenLedger } from './ledger.ts';
+import type { ProofRequest } from './proofs.ts';
+import type { ConsumptionEvidence, ExchangeToken, TokenLocation } from './types.ts';
 
 /** The mutable parts of an exchange under analysis that a provider model may fill in. */
 export interface ExchangeDraft {
   readonly index: number;
+  readonly exchange: HttpExchange;
   tokens: ExchangeToken[];
   errorCode: string | null;
   challengeKey: string | null;
   notes: string[];
 }
 
-/** The analyser's services, as a provider model sees them. */
+/** The engine's services, as a provider model sees them. */
 export interface ProviderModelHost {
   readonly challenges: ChallengeStore;
   readonly grants: GrantStore;
+  readonly accessTokens: AccessTokenStore;
+  /** Access tokens presented and issued, the grants they carry, their consumption and refusals. */
+  readonly ledger: TokenLedger;
+  /** Nonces, key continuity and jti replay per session lane. */
+  readonly dpop: DpopSession;
+  /** The app's own calls: grant consumption by protected calls, refusals, proofs sent to resource servers. */
+  readonly appTraffic: AppTraffic;
+  /** How long a completed challenge may wait for what completes it on the client (ms). */
+  readonly completionGraceMs: number;
   /** Raises a finding (see FindingLog.raise); a repeated `dedupeKey` is dropped. */
   raise(input: FindingInput, slot?: FindingSlot, dedupeKey?: string): void;
-  /** Decodes a token through the analyser's cache. */
+  /** Decodes a token through the engine's cache. */
   decode(raw: string): TokenDecodeResult;
+  /** Decodes a token found at `location`, records it on the exchange, and raises token.malformed if it is not a JWT. */
+  readToken(d: ExchangeDraft, raw: string, location: TokenLocation, what: string): TokenDecodeResult;
   /** Counts an exchange whose response body the model needed but the capture lacks. */
   countMissingResponseBody(): void;
+  /** Prepares the RFC 9449 check of the request's proof, or null when it has none and needs none. */
+  prepareProof(request: ProofRequest): PendingDpop | null;
+  /** Checks that a cross-origin page can read what the provider's SDK must read in the response. */
+  checkCors(d: ExchangeDraft, f: ExchangeFacts, cls: ExchangeClassification, policy: CorsPolicy): void;
 }
 
-/** Builds a provider's model on the analyser's services. */
-export type ProviderModelFactory = (host: ProviderModelHost) => unknown;
+/** A provider's handlers, built once per analyser by the provider's module. */
+export interface ProviderModel {
+  /** An exchange the provider classified. Returns its DPoP proof check, when there is one to run. */
+  onExchange(d: ExchangeDraft, f: ExchangeFacts, cls: ExchangeClassification): PendingDpop | null;
+  /** An exchange no provider classified (the app's own API), after the ledger has seen its bearer token. */
+  onUnclaimed?(d: ExchangeDraft, f: ExchangeFacts, token: TokenDecodeResult | undefined): void;
+  /** Time-driven changes due at `now` (epoch ms), after challenge expiries and before grant expiries. */
+  sweep?(now: number): void;
+  /** The timeline line for a grant of this provider that expired by the clock. */
+  grantExpired?(grant: GrantRecord): string;
+  /** Scopes the provider's own endpoints consume, whatever the grant mode says; the app's calls never do. */
+  readonly selfConsumedScopes?: ReadonlyMap<string, ConsumptionEvidence>;
+}
+
+/** Builds a provider's model on the engine's services. */
+export type ProviderModelFactory = (host: ProviderModelHost) => ProviderModel;

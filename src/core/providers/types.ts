@@ -120,6 +120,6 @@ export interface ProviderModule<Id extends string = string> {
  */
 export type ProviderAdapter<Id extends string = string> = Pick<
   ProviderModule<Id>,
-  'id' | 'classify' | 'secrets'
+  'id' | 'classify' | 'secrets' | 'createModel'
 > &
   Partial<ProviderModule<Id>>;

@@ -277,3 +277,6 @@ export function matchDynamicPath(method: string, subPath: string): DynamicPathMa
   }
   return undefined;
 }
+
+/** The header that carries an elevated access token to a protected call. */
+export const ELEVATED_TOKEN_HEADER = 'x-dyn-elevated-access-token';

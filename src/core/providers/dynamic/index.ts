@@ -23,8 +23,10 @@ export type {
 import { dynamicSecrets } from './secrets.ts';
 import { dynamicTokenKinds } from './tokens.ts';
 
-/** The header that carries an elevated access token to a protected call. */
-export const ELEVATED_TOKEN_HEADER = 'x-dyn-elevated-access-token';
+import { ELEVATED_TOKEN_HEADER } from './endpoints.ts';
+import { createDynamicModel } from './model.ts';
+
+export { ELEVATED_TOKEN_HEADER } from './endpoints.ts';
 
 const SDK_MARKER = '/api/v0/sdk/';
 /** With a custom `apiBaseUrl` the prefix may differ; `/sdk/<environment id>/` plus an `x-dyn-*` header still tells. */
@@ -185,6 +187,7 @@ function classifyDynamic(exchange: HttpExchange): ExchangeClassification | null 
  */
 export const dynamicAdapter: ProviderAdapter<'dynamic'> = {
   id: 'dynamic',
+  createModel: createDynamicModel,
   presentation: { label: 'Dynamic', apiName: 'Dynamic SDK API', laneName: 'key', showsRequestStatus: false },
   tokenKinds: dynamicTokenKinds,
   secrets: dynamicSecrets,

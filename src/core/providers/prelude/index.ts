@@ -14,6 +14,7 @@ import {
 } from './endpoints.ts';
 import { preludeSecrets } from './secrets.ts';
 import { preludeTokenKinds } from './tokens.ts';
+import { createPreludeModel } from './model/index.ts';
 
 export { PRELUDE_ENDPOINTS, matchPreludePath } from './endpoints.ts';
 export type { EndpointAuth, PreludeEndpoint, PreludeEndpointKey, PreludePathMatch } from './endpoints.ts';
@@ -189,6 +190,7 @@ function classifyPrelude(exchange: HttpExchange): ExchangeClassification | null 
  */
 export const preludeAdapter: ProviderAdapter<'prelude'> = {
   id: 'prelude',
+  createModel: createPreludeModel,
   presentation: {
     label: 'Prelude',
     apiName: 'Prelude Session API',

@@ -21,6 +21,7 @@ export {
   type StepUpError,
 } from './challenge.ts';
 import { rfc9470Secrets } from './secrets.ts';
+import { createRfc9470Model } from './model.ts';
 export * from './www-authenticate.ts';
 
 /** Stable endpoint keys of this adapter. */
@@ -65,10 +66,7 @@ function wwwAuthenticateValues(headers: readonly Header[]): string[] {
   return values;
 }
 
-/** `scheme://authority/path` without query or fragment: the protected resource a challenge is about. */
-export function resourceOf(url: string): string {
-  return url.slice(0, pathEnd(url));
-}
+export { resourceOf } from './resource.ts';
 
 /** The `grant_type` of a token request (form-encoded or JSON body), if readable. */
 export function grantTypeOf(body: Body): string | undefined {
@@ -154,6 +152,7 @@ function originOf(url: string): string {
  */
 export const rfc9470Adapter: ProviderAdapter<'rfc9470'> = {
   id: 'rfc9470',
+  createModel: createRfc9470Model,
   presentation: {
     label: 'RFC 9470',
     apiName: 'OAuth step-up (RFC 9470)',

@@ -12,21 +12,29 @@
  * claim, expiry from `exp`), consumed by the first successful protected call that carries it in
  * `x-dyn-elevated-access-token` when it is single-use.
  */
+import type { ChallengeRecord } from '../../model/challenges.ts';
+import type { PendingDpop } from '../../model/dpop-session.ts';
+import { jsonObject, stringField, type ExchangeFacts } from '../../model/exchange-facts.ts';
+import type { GrantRecord } from '../../model/grants.ts';
+import type {
+  ExchangeDraft,
+  ProviderModel,
+  ProviderModelFactory,
+  ProviderModelHost,
+} from '../../model/provider-host.ts';
+import type { ChallengeEventKind } from '../../model/types.ts';
+import { parseScopes } from '../../tokens/scopes.ts';
+import { formatDuration, formatEpochSeconds } from '../../tokens/time.ts';
+import type { TokenDecodeResult } from '../../tokens/types.ts';
+import { truncate } from '../../util.ts';
+import type { ExchangeClassification } from '../types.ts';
 import {
   DYNAMIC_ENDPOINTS,
   ELEVATED_TOKEN_HEADER,
   type DynamicEndpoint,
   type DynamicEndpointKey,
-} from '../providers/dynamic/index.ts';
-import type { ExchangeClassification } from '../providers/types.ts';
-import { parseScopes } from '../tokens/scopes.ts';
-import { formatDuration, formatEpochSeconds } from '../tokens/time.ts';
-import type { TokenDecodeResult } from '../tokens/types.ts';
-import type { ChallengeRecord } from './challenges.ts';
-import { jsonObject, stringField, type ExchangeFacts } from './exchange-facts.ts';
-import type { GrantRecord } from './grants.ts';
-import type { ExchangeDraft, ProviderModelHost } from './provider-host.ts';
-import type { ChallengeEventKind } from './types.ts';
+} from './endpoints.ts';
+import { dynamicErrorCode, optionalExp, readCredentials } from './model-read.ts';
 
 /** Factors verified with a typed code: OTP-check events. Passkey, wallet, social and external auth: continue events. */
 const CODE_FACTORS: ReadonlySet<string> = new Set(['verify_email', 'verify_sms', 'mfa_totp', 'mfa_recovery']);
@@ -68,7 +76,7 @@ interface Call {
 }
 
 /** Dynamic's lanes, grants and findings. */
-export class DynamicModel {
+class DynamicModel implements ProviderModel {
   /** Per API base: lanes that wait for an elevated token, oldest first. */
   private readonly pending = new Map<string, ChallengeRecord[]>();
   /** `<apiBase>\0<verificationUUID>` → its lane. */
@@ -83,7 +91,16 @@ export class DynamicModel {
   constructor(private readonly host: ProviderModelHost) {}
 
   /** Analyses one exchange the Dynamic adapter classified. */
-  onExchange(d: ExchangeDraft, f: ExchangeFacts, cls: ExchangeClassification): void {
+  onExchange(d: ExchangeDraft, f: ExchangeFacts, cls: ExchangeClassification): PendingDpop | null {
+    this.handle(d, f, cls);
+    return null;
+  }
+
+  grantExpired(grant: GrantRecord): string {
+    return `elevated token (${grant.scope}) expired: exp passed`;
+  }
+
+  private handle(d: ExchangeDraft, f: ExchangeFacts, cls: ExchangeClassification): void {
     const endpoint = DYNAMIC_ENDPOINTS[cls.endpoint as DynamicEndpointKey] ?? DYNAMIC_ENDPOINTS.unknown;
     if (endpoint.key === 'preflight') return;
     const res = jsonObject(f.responseBody);
@@ -668,42 +685,4 @@ export class DynamicModel {
   }
 }
 
-/** `code` of a Dynamic error body (`{"error": "<message>", "code": "<snake_case>"}`), for non-2xx answers. */
-function dynamicErrorCode(f: ExchangeFacts, body: Record<string, unknown> | undefined): string | null {
-  if (f.ok || f.noResponse) return null;
-  const code = stringField(body, 'code');
-  return code !== undefined && code.length > 0 && code.length <= 100 ? code : null;
-}
-
-/** A credential offered by stepUp/check. */
-interface StepUpCredential {
-  id: string;
-  format: string;
-  type?: string;
-  alias?: string;
-}
-
-function readCredentials(value: unknown): StepUpCredential[] {
-  if (!Array.isArray(value)) return [];
-  const out: StepUpCredential[] = [];
-  for (const item of value) {
-    if (typeof item !== 'object' || item === null) continue;
-    const c = item as Record<string, unknown>;
-    const id = c['id'];
-    const format = c['format'];
-    if (typeof id !== 'string' || typeof format !== 'string') continue;
-    const credential: StepUpCredential = { id, format };
-    if (typeof c['type'] === 'string') credential.type = c['type'];
-    if (typeof c['alias'] === 'string') credential.alias = c['alias'];
-    out.push(credential);
-  }
-  return out;
-}
-
-function optionalExp(exp: number | undefined): { exp?: number } {
-  return exp !== undefined ? { exp } : {};
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+export const createDynamicModel: ProviderModelFactory = (host) => new DynamicModel(host);

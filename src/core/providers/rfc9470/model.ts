@@ -11,19 +11,22 @@
  * changes `acr` or `auth_time` (RFC 9470 §6.1) is caught: tokens from a token endpoint refresh, and presented tokens
  * whose `acr` changed while `auth_time` stayed the same.
  */
-import {
-  describeStepUpChallenge,
-  readStepUpChallenge,
-  resourceOf,
-  type StepUpChallenge,
-} from '../providers/rfc9470/index.ts';
-import type { ExchangeClassification } from '../providers/types.ts';
-import { parseScopes } from '../tokens/scopes.ts';
-import { formatDuration, formatEpochSeconds } from '../tokens/time.ts';
-import type { TokenDecodeResult } from '../tokens/types.ts';
-import type { ChallengeRecord } from './challenges.ts';
-import { jsonObject, stringField, type ExchangeFacts } from './exchange-facts.ts';
-import type { ExchangeDraft, ProviderModelHost } from './provider-host.ts';
+import type { ChallengeRecord } from '../../model/challenges.ts';
+import type { PendingDpop } from '../../model/dpop-session.ts';
+import { jsonObject, stringField, type ExchangeFacts } from '../../model/exchange-facts.ts';
+import type {
+  ExchangeDraft,
+  ProviderModel,
+  ProviderModelFactory,
+  ProviderModelHost,
+} from '../../model/provider-host.ts';
+import { parseScopes } from '../../tokens/scopes.ts';
+import { formatDuration, formatEpochSeconds } from '../../tokens/time.ts';
+import type { TokenDecodeResult } from '../../tokens/types.ts';
+import { truncate } from '../../util.ts';
+import type { ExchangeClassification } from '../types.ts';
+import { describeStepUpChallenge, readStepUpChallenge, type StepUpChallenge } from './challenge.ts';
+import { resourceOf } from './resource.ts';
 
 /** A resource's open challenge lane. */
 interface ResourceLane {
@@ -54,14 +57,24 @@ type TokenSource = 'presented' | 'refresh' | 'grant';
 const SEEN_LIMIT = 1_000;
 
 /** RFC 9470 / RFC 6750 lanes and findings. */
-export class Rfc9470Model {
+class Rfc9470Model implements ProviderModel {
   private readonly open = new Map<string, ResourceLane>();
   private readonly sessions = new Map<string, SessionToken>();
 
   constructor(private readonly host: ProviderModelHost) {}
 
-  /** An exchange the RFC 9470 adapter classified (a challenge, or a token endpoint call). */
-  onExchange(
+  /**
+   * An exchange the adapter classified (a challenge, or a token endpoint call). A resource's challenge is app
+   * traffic too: the ledger sees it first, and a refusal the reuse of a consumed grant explains stays on that
+   * grant's lane instead of opening one here.
+   */
+  onExchange(d: ExchangeDraft, f: ExchangeFacts, cls: ExchangeClassification): PendingDpop | null {
+    const { explainedByGrant, token } = this.host.appTraffic.observe(d, f);
+    if (!explainedByGrant) this.handle(d, f, cls, token);
+    return this.host.appTraffic.resourceProof(d, f);
+  }
+
+  private handle(
     d: ExchangeDraft,
     f: ExchangeFacts,
     cls: ExchangeClassification,
@@ -79,7 +92,7 @@ export class Rfc9470Model {
    * Any other call presenting a token (the app's API): a retry of a challenged resource, and the session's token
    * history. Cheap when no lane is open and the token carries neither `acr` nor `auth_time`.
    */
-  onOtherCall(d: ExchangeDraft, f: ExchangeFacts, presented: TokenDecodeResult | undefined): void {
+  onUnclaimed(d: ExchangeDraft, f: ExchangeFacts, presented: TokenDecodeResult | undefined): void {
     if (presented?.ok && f.bearer !== undefined) this.track(d, f.bearer, presented.claims, 'presented');
     if (this.open.size === 0) return;
     const lane = this.open.get(resourceOf(f.url));
@@ -487,10 +500,8 @@ function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 function shortUrl(url: string): string {
   return truncate(url, 120);
 }
+
+export const createRfc9470Model: ProviderModelFactory = (host) => new Rfc9470Model(host);
