@@ -15,44 +15,70 @@ import type {
   ChallengeTokenVersion,
 } from './types.ts';
 
-/** A challenge while the analyser works on it. */
-export interface ChallengeRecord {
-  key: string;
-  provider: ProviderId;
-  challengeId: string | null;
-  scope: string | null;
-  metadata: Record<string, unknown> | null;
-  grantMode: string | null;
-  status: ChallengeStatus;
-  statusReason: string;
-  requestStatus: string | null;
-  currentStep: string | null;
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A lane while the analyser works on it: the public fields, writable, plus working state. Only the store writes. */
+interface LaneState extends Omit<
+  Writable<Challenge>,
+  'steps' | 'tokens' | 'events' | 'metadata' | 'otpChecks'
+> {
   steps: ChallengeStepState[];
   tokens: ChallengeTokenVersion[];
   events: ChallengeEvent[];
-  otpSends: number;
-  otpResends: number;
+  metadata: Record<string, unknown> | null;
   otpChecks: { failed: number; succeeded: number };
-  sub: string | null;
-  sid: string | null;
-  requestedAt: number | null;
-  expiresAt: number | null;
-  completedAt: number | null;
-  stepUpRefresh: number | null;
-  scopeGranted: boolean | null;
-  grantId: string | null;
-  // Working state, not part of the public model.
   position: number;
   apiBase: string | null;
   /** `granted_for` seconds, when a token carries it ([GUESS]: only the hook response documents it). */
   grantedFor: number | null;
   /** The exchange whose token first said `completed`. */
   completionExchange: number | null;
-  /** Completed, and no /refresh with its step_up_token attempted yet. */
+  /** Completed, and not yet exchanged for its scope. */
   awaitingRefresh: boolean;
   /** Waiting for the next access token of its session to tell whether the scope was granted. */
   awaitingScope: boolean;
-  readonly tokenRaws: Set<string>;
+  tokenRaws: Set<string>;
+}
+
+/** A lane as the models see it: read-only, changed only through {@link ChallengeStore}'s methods. */
+export type ChallengeRecord = Readonly<
+  Omit<LaneState, 'steps' | 'tokens' | 'events' | 'otpChecks' | 'tokenRaws' | 'metadata'>
+> & {
+  readonly steps: readonly ChallengeStepState[];
+  readonly tokens: readonly ChallengeTokenVersion[];
+  readonly events: readonly ChallengeEvent[];
+  readonly otpChecks: Readonly<{ failed: number; succeeded: number }>;
+  readonly tokenRaws: ReadonlySet<string>;
+  readonly metadata: Readonly<Record<string, unknown>> | null;
+};
+
+/** The fields a model sets directly; status, counters, tokens and waits have their own methods. */
+export type ChallengePatch = Partial<
+  Pick<
+    LaneState,
+    | 'challengeId'
+    | 'scope'
+    | 'metadata'
+    | 'grantMode'
+    | 'requestStatus'
+    | 'currentStep'
+    | 'steps'
+    | 'sub'
+    | 'sid'
+    | 'requestedAt'
+    | 'expiresAt'
+    | 'completedAt'
+    | 'stepUpRefresh'
+    | 'scopeGranted'
+    | 'grantId'
+    | 'apiBase'
+    | 'completionExchange'
+  >
+>;
+
+/** The store's own, writable view of a record it handed out. */
+function w(record: ChallengeRecord): LaneState {
+  return record as LaneState;
 }
 
 /** Session lane of a challenge, the same rule as access tokens: `sid`, else `sub`, else `unknown`. */
@@ -62,7 +88,7 @@ export function challengeLane(record: ChallengeRecord): string {
 
 /** Challenge lanes, indexed by key and challenge id, with the timers of pending expiries and refreshes. */
 export class ChallengeStore {
-  private readonly records: ChallengeRecord[] = [];
+  private readonly records: LaneState[] = [];
   private readonly frozen: Challenge[] = [];
   private readonly dirty = new Set<ChallengeRecord>();
   private cache: readonly Challenge[] | null = [];
@@ -72,8 +98,8 @@ export class ChallengeStore {
   private readonly unresolved: ChallengeRecord[] = [];
   /** Per API base, the challenge that last sent or checked an OTP (for the body-less /otp/retry). */
   private readonly lastOtp = new Map<string, ChallengeRecord>();
-  /** Completed challenges waiting for their step-up refresh, per session lane. */
-  readonly awaitingRefresh = new Set<ChallengeRecord>();
+  /** Completed challenges not yet exchanged for their scope. */
+  private readonly awaitingRefresh = new Set<ChallengeRecord>();
   /** Challenges waiting for the next access token of their lane, per lane. */
   private readonly awaitingScope = new Map<string, Set<ChallengeRecord>>();
   /** Pending challenges by expiry. */
@@ -106,7 +132,7 @@ export class ChallengeStore {
         ? `${provider}:${challengeId}`
         : `${provider}:request#${requestIndex ?? this.records.length}`);
     if (explicitKey !== undefined) for (let n = 2; this.byKey.has(key); n += 1) key = `${explicitKey}#${n}`;
-    const record: ChallengeRecord = {
+    const record: LaneState = {
       key,
       provider,
       challengeId,
@@ -171,7 +197,7 @@ export class ChallengeStore {
     const record = this.unresolved[i];
     if (record === undefined) return undefined;
     this.unresolved.splice(i, 1);
-    record.challengeId = challengeId;
+    w(record).challengeId = challengeId;
     this.byChallengeId.set(`${provider}:${challengeId}`, record);
     this.touch(record);
     return record;
@@ -193,14 +219,64 @@ export class ChallengeStore {
     time: number,
     detail: string,
   ): void {
-    record.events.push({ kind, exchange, time, detail });
+    w(record).events.push({ kind, exchange, time, detail });
     this.touch(record);
   }
 
   setStatus(record: ChallengeRecord, status: ChallengeStatus, reason: string): void {
-    record.status = status;
-    record.statusReason = reason;
+    const lane = w(record);
+    lane.status = status;
+    lane.statusReason = reason;
     this.touch(record);
+  }
+
+  /** Sets fields of a lane (see {@link ChallengePatch}). */
+  update(record: ChallengeRecord, patch: ChallengePatch): void {
+    Object.assign(w(record), patch);
+    this.touch(record);
+  }
+
+  /** A code sent to the user (`resend`: again, for the same step). */
+  countSend(record: ChallengeRecord, resend: boolean): void {
+    const lane = w(record);
+    lane.otpSends += 1;
+    if (resend) lane.otpResends += 1;
+    this.touch(record);
+  }
+
+  /** A typed code checked. */
+  countCheck(record: ChallengeRecord, passed: boolean): void {
+    if (passed) w(record).otpChecks.succeeded += 1;
+    else w(record).otpChecks.failed += 1;
+    this.touch(record);
+  }
+
+  /** A token of the lane seen for the first time (no-op for one seen before); true when it was new. */
+  addToken(record: ChallengeRecord, version: ChallengeTokenVersion): boolean {
+    const lane = w(record);
+    if (lane.tokenRaws.has(version.raw)) return false;
+    lane.tokenRaws.add(version.raw);
+    lane.tokens.push(version);
+    this.touch(record);
+    return true;
+  }
+
+  /** A completed lane waits to be exchanged for its scope until `deadline` (epoch ms). */
+  awaitRefresh(record: ChallengeRecord, deadline: number): void {
+    w(record).awaitingRefresh = true;
+    this.awaitingRefresh.add(record);
+    this.refreshDeadlines.push(deadline, record);
+  }
+
+  /** The lane was exchanged for its scope, or its wait was judged. */
+  stopAwaitingRefresh(record: ChallengeRecord): void {
+    w(record).awaitingRefresh = false;
+    this.awaitingRefresh.delete(record);
+  }
+
+  /** Lanes waiting to be exchanged for their scope, oldest first (a copy: safe to change the waits meanwhile). */
+  awaitingRefreshList(): ChallengeRecord[] {
+    return [...this.awaitingRefresh];
   }
 
   /**
@@ -208,7 +284,7 @@ export class ChallengeStore {
    * became done, and reports whether this version completed the challenge.
    */
   addVersion(
-    record: ChallengeRecord,
+    lane: ChallengeRecord,
     raw: string,
     claims: ChallengeClaims,
     grantedFor: number | undefined,
@@ -216,6 +292,7 @@ export class ChallengeStore {
     time: number,
     seenIn: 'response' | 'request',
   ): { added: boolean; completedNow: boolean } {
+    const record = w(lane);
     if (record.tokenRaws.has(raw)) return { added: false, completedNow: false };
     record.tokenRaws.add(raw);
     const version: ChallengeTokenVersion = { exchange, seenIn, raw };
@@ -279,7 +356,7 @@ export class ChallengeStore {
       this.awaitingScope.set(lane, set);
     }
     set.add(record);
-    record.awaitingScope = true;
+    w(record).awaitingScope = true;
   }
 
   /** Takes (and forgets) the challenges waiting for an access token in `lane`. */
@@ -288,12 +365,12 @@ export class ChallengeStore {
     if (set === undefined) return [];
     this.awaitingScope.delete(lane);
     const records = [...set];
-    for (const record of records) record.awaitingScope = false;
+    for (const record of records) w(record).awaitingScope = false;
     return records;
   }
 
-  /** Call after changing a record's fields directly. */
-  touch(record: ChallengeRecord): void {
+  /** Marks a lane changed (its next snapshot is a new object). */
+  private touch(record: ChallengeRecord): void {
     this.dirty.add(record);
     this.cache = null;
   }
@@ -301,14 +378,14 @@ export class ChallengeStore {
   /** All challenges, frozen; unchanged challenges keep their object. */
   list(): readonly Challenge[] {
     if (this.cache !== null) return this.cache;
-    for (const record of this.dirty) this.frozen[record.position] = freeze(record);
+    for (const record of this.dirty) this.frozen[record.position] = freeze(w(record));
     this.dirty.clear();
     this.cache = this.frozen.slice();
     return this.cache;
   }
 }
 
-function freeze(record: ChallengeRecord): Challenge {
+function freeze(record: LaneState): Challenge {
   return {
     key: record.key,
     provider: record.provider,

@@ -12,13 +12,23 @@ import type { ProviderId } from '../providers/types.ts';
 import { TimeHeap } from './heap.ts';
 import type { ConsumptionEvidence, Grant } from './types.ts';
 
-/** A grant while the analyser works on it. */
-export interface GrantRecord extends Omit<Grant, 'reuseAttempts'> {
+/** A grant while the analyser works on it: the public fields plus working state. Only the store writes. */
+interface GrantState extends Omit<Grant, 'reuseAttempts'> {
   reuseAttempts: number[];
   /** Single-use: the mode says so, or the scope is one a provider's own endpoints consume. */
   singleUse: boolean;
   /** `grant.still_present_after_consumption` was raised already. */
   stillPresentReported: boolean;
+}
+
+/** A grant as the models see it: read-only, changed only through {@link GrantStore}'s methods. */
+export type GrantRecord = Readonly<Omit<GrantState, 'reuseAttempts'>> & {
+  readonly reuseAttempts: readonly number[];
+};
+
+/** The store's own, writable view of a record it handed out. */
+function w(grant: GrantRecord): GrantState {
+  return grant as GrantState;
 }
 
 /** What {@link GrantStore.create} needs. */
@@ -35,7 +45,7 @@ export interface NewGrant {
 
 /** Grants, indexed by session lane and scope (active and latest consumed). */
 export class GrantStore {
-  private readonly records: GrantRecord[] = [];
+  private readonly records: GrantState[] = [];
   private readonly frozen: Grant[] = [];
   private readonly dirty = new Set<number>();
   private cache: readonly Grant[] | null = [];
@@ -66,7 +76,7 @@ export class GrantStore {
     const key = GrantStore.key(input.lane, input.scope);
     const superseded = this.active.get(key);
     if (superseded !== undefined) this.expire(superseded);
-    const grant: GrantRecord = {
+    const grant: GrantState = {
       id: `g${this.records.length + 1}`,
       ...input,
       state: 'active',
@@ -90,10 +100,12 @@ export class GrantStore {
   consume(grant: GrantRecord, evidence: ConsumptionEvidence, exchange: number | null, time: number): void {
     const key = GrantStore.key(grant.lane, grant.scope);
     if (this.active.get(key) === grant) this.active.delete(key);
-    grant.state = 'consumed';
-    grant.consumption = evidence;
-    grant.consumedBy = exchange;
-    grant.consumedAt = time;
+    Object.assign(w(grant), {
+      state: 'consumed',
+      consumption: evidence,
+      consumedBy: exchange,
+      consumedAt: time,
+    });
     this.consumed.set(key, grant);
     this.touch(grant);
   }
@@ -102,12 +114,29 @@ export class GrantStore {
   expire(grant: GrantRecord): void {
     const key = GrantStore.key(grant.lane, grant.scope);
     if (this.active.get(key) === grant) this.active.delete(key);
-    grant.state = 'expired';
+    w(grant).state = 'expired';
     this.touch(grant);
   }
 
-  /** Call after changing a record's fields directly. */
-  touch(grant: GrantRecord): void {
+  /** The first later access token without the grant's scope. */
+  markDropped(grant: GrantRecord, exchange: number): void {
+    w(grant).droppedBy = exchange;
+    this.touch(grant);
+  }
+
+  /** `grant.still_present_after_consumption` is raised once per grant. */
+  markStillPresentReported(grant: GrantRecord): void {
+    w(grant).stillPresentReported = true;
+  }
+
+  /** A call refused for lack of the scope after the grant was consumed. */
+  noteReuse(grant: GrantRecord, exchange: number): void {
+    w(grant).reuseAttempts.push(exchange);
+    this.touch(grant);
+  }
+
+  /** Marks a grant changed (its next snapshot is a new object). */
+  private touch(grant: GrantRecord): void {
     const index = Number(grant.id.slice(1)) - 1;
     this.dirty.add(index);
     this.cache = null;
@@ -126,7 +155,7 @@ export class GrantStore {
   }
 }
 
-function freeze(record: GrantRecord): Grant {
+function freeze(record: GrantState): Grant {
   return {
     id: record.id,
     provider: record.provider,

@@ -113,7 +113,7 @@ export class TokenLedger {
     for (const scope of version.diff?.removed ?? []) {
       const grant = this.s.grants.activeFor(lane, scope);
       if (grant !== undefined) {
-        grant.droppedBy = index;
+        this.s.grants.markDropped(grant, index);
         if (grant.singleUse) {
           this.s.grants.consume(grant, 'dropped_from_token', null, time);
           this.challengeEvent(
@@ -136,8 +136,7 @@ export class TokenLedger {
       }
       const consumed = this.s.grants.consumedFor(lane, scope);
       if (consumed !== undefined && consumed.droppedBy === null) {
-        consumed.droppedBy = index;
-        this.s.grants.touch(consumed);
+        this.s.grants.markDropped(consumed, index);
       }
     }
     for (const scope of version.diff?.kept ?? []) {
@@ -150,7 +149,7 @@ export class TokenLedger {
         consumed.consumption !== 'refused_later' &&
         this.s.grants.activeFor(lane, scope) === undefined
       ) {
-        consumed.stillPresentReported = true;
+        this.s.grants.markStillPresentReported(consumed);
         this.s.raise({
           code: 'grant.still_present_after_consumption',
           exchange: index,
@@ -196,8 +195,7 @@ export class TokenLedger {
     time: number,
   ): void {
     const scope = record.scope ?? '';
-    record.scopeGranted = granted;
-    this.s.challenges.touch(record);
+    this.s.challenges.update(record, { scopeGranted: granted });
     if (granted) {
       this.s.challenges.event(
         record,
@@ -216,7 +214,7 @@ export class TokenLedger {
         grantedBy: index,
         expiresAt: record.grantedFor !== null ? time + record.grantedFor * 1000 : null,
       });
-      record.grantId = grant.id;
+      this.s.challenges.update(record, { grantId: grant.id });
       return;
     }
     this.s.challenges.event(
@@ -306,8 +304,7 @@ export class TokenLedger {
       consumed = this.lastConsumed;
     }
     if (consumed !== undefined && consumed.consumedAt !== null && consumed.consumedAt <= ctx.time) {
-      consumed.reuseAttempts.push(ctx.index);
-      this.s.grants.touch(consumed);
+      this.s.grants.noteReuse(consumed, ctx.index);
       this.challengeEvent(
         consumed.challengeKey,
         'grant_reuse_refused',

@@ -193,11 +193,13 @@ class DynamicModel implements ProviderModel {
     const scopes = parseScopes(call.req?.['scope']);
     const scope = scopes.length > 0 ? scopes.join(' ') : null;
     const record = this.host.challenges.create('dynamic', null, index, `dynamic:check#${index}`);
-    record.apiBase = cls.apiBase;
-    record.scope = scope;
-    record.requestedAt = index;
-    record.sub = call.sub ?? null;
-    record.sid = call.sid ?? null;
+    this.host.challenges.update(record, {
+      apiBase: cls.apiBase,
+      scope,
+      requestedAt: index,
+      sub: call.sub ?? null,
+      sid: call.sid ?? null,
+    });
     d.challengeKey = record.key;
     const what = scope ?? 'scope ?';
     const store = this.host.challenges;
@@ -223,12 +225,14 @@ class DynamicModel implements ProviderModel {
     const required = res['isRequired'] === true;
     const credentials = readCredentials(res['credentials']);
     const defaultCredentialId = stringField(res, 'defaultCredentialId');
-    record.metadata = {
-      isRequired: required,
-      credentials,
-      ...(defaultCredentialId !== undefined ? { defaultCredentialId } : {}),
-    };
-    record.requestStatus = required ? 'required' : 'not_required';
+    store.update(record, {
+      metadata: {
+        isRequired: required,
+        credentials,
+        ...(defaultCredentialId !== undefined ? { defaultCredentialId } : {}),
+      },
+      requestStatus: required ? 'required' : 'not_required',
+    });
     const offered =
       credentials.length === 0
         ? 'no credentials offered'
@@ -245,8 +249,7 @@ class DynamicModel implements ProviderModel {
     for (const s of scopes) this.checks.set(`${cls.apiBase}\u0000${s}`, { record, required, index });
     if (!required) {
       store.setStatus(record, 'completed', 'step-up not required');
-      record.completedAt = time;
-      record.completionExchange = index;
+      store.update(record, { completedAt: time, completionExchange: index });
       store.event(record, 'completed', index, time, 'not required: the action needs no elevated token');
       return;
     }
@@ -295,11 +298,10 @@ class DynamicModel implements ProviderModel {
     }
     this.setStep(record, factor);
     const resend = record.otpSends > 0;
-    record.otpSends += 1;
-    if (resend) record.otpResends += 1;
+    store.countSend(record, resend);
     if (uuid !== undefined) {
       this.byVerification.set(`${cls.apiBase}\u0000${uuid}`, record);
-      record.challengeId = uuid;
+      store.update(record, { challengeId: uuid });
     }
     store.event(
       record,
@@ -330,23 +332,25 @@ class DynamicModel implements ProviderModel {
         index,
         uuid !== undefined ? `dynamic:${uuid}` : `dynamic:verify#${index}`,
       );
-      record.apiBase = cls.apiBase;
-      record.scope = requested.join(' ');
-      record.sub = call.sub ?? null;
-      record.sid = call.sid ?? null;
+      store.update(record, {
+        apiBase: cls.apiBase,
+        scope: requested.join(' '),
+        sub: call.sub ?? null,
+        sid: call.sid ?? null,
+      });
       store.setStatus(record, 'pending', 'verification without a step-up check in the capture');
       const otp = uuid !== undefined ? this.unclaimedOtps.get(`${cls.apiBase}\u0000${uuid}`) : undefined;
       if (otp !== undefined) {
         this.unclaimedOtps.delete(`${cls.apiBase}\u0000${uuid ?? ''}`);
         this.setStep(record, otp.factor);
-        record.otpSends += 1;
+        store.countSend(record, false);
         store.event(record, 'otp_sent', otp.index, otp.time, `code sent (verificationUUID ${uuid ?? '?'})`);
       }
       this.addPending(record);
     }
     d.challengeKey = record.key;
-    if (record.scope === null && requested.length > 0) record.scope = requested.join(' ');
-    if (uuid !== undefined && record.challengeId === null) record.challengeId = uuid;
+    if (record.scope === null && requested.length > 0) store.update(record, { scope: requested.join(' ') });
+    if (uuid !== undefined && record.challengeId === null) store.update(record, { challengeId: uuid });
     this.setStep(record, factor);
 
     const code = CODE_FACTORS.has(factor);
@@ -360,7 +364,7 @@ class DynamicModel implements ProviderModel {
       return;
     }
     if (!f.ok) {
-      if (code) record.otpChecks.failed += 1;
+      if (code) store.countCheck(record, false);
       const why = d.errorCode ?? `HTTP ${f.status}`;
       store.event(record, kinds.failed, index, time, `${what} refused: ${why}`);
       call.explained = true;
@@ -372,11 +376,13 @@ class DynamicModel implements ProviderModel {
       });
       return;
     }
-    if (code) record.otpChecks.succeeded += 1;
-    const step = record.steps.find((s) => s.key === factor);
-    if (step !== undefined && !step.done) {
-      step.done = true;
-      step.doneAt = index;
+    if (code) store.countCheck(record, true);
+    if (record.steps.some((s) => s.key === factor && !s.done)) {
+      store.update(record, {
+        steps: record.steps.map((s) =>
+          s.key === factor && !s.done ? { ...s, done: true, doneAt: index } : s,
+        ),
+      });
     }
     store.event(record, kinds.passed, index, time, `${what} passed`);
 
@@ -390,7 +396,7 @@ class DynamicModel implements ProviderModel {
       d.notes.push('No requestedScopes in the request: no elevated token was asked for.');
       if (record.requestStatus !== 'required') return;
     }
-    record.scopeGranted = false;
+    store.update(record, { scopeGranted: false });
     store.event(
       record,
       'scope_missing_in_access_token',
@@ -426,23 +432,22 @@ class DynamicModel implements ProviderModel {
     }
     const token = this.readElevated(decoded.claims);
     const mode = token.singleUse ? 'single-use' : 'multi-use';
-    record.grantMode = mode;
-    record.completedAt = time;
-    record.completionExchange = index;
-    record.currentStep = 'completed';
-    if (token.exp !== undefined) record.expiresAt = token.exp * 1000;
-    if (!record.tokenRaws.has(raw)) {
-      record.tokenRaws.add(raw);
-      record.tokens.push({
-        exchange: index,
-        seenIn: 'response',
-        raw,
-        ...(token.exp !== undefined ? { exp: token.exp } : {}),
-        ...(typeof decoded.claims['iat'] === 'number' ? { iat: decoded.claims['iat'] } : {}),
-        ...(typeof decoded.claims['jti'] === 'string' ? { jti: decoded.claims['jti'] } : {}),
-      });
-    }
-    record.sub ??= token.sub ?? null;
+    store.update(record, {
+      grantMode: mode,
+      completedAt: time,
+      completionExchange: index,
+      currentStep: 'completed',
+      ...(token.exp !== undefined ? { expiresAt: token.exp * 1000 } : {}),
+      sub: record.sub ?? token.sub ?? null,
+    });
+    store.addToken(record, {
+      exchange: index,
+      seenIn: 'response',
+      raw,
+      ...(token.exp !== undefined ? { exp: token.exp } : {}),
+      ...(typeof decoded.claims['iat'] === 'number' ? { iat: decoded.claims['iat'] } : {}),
+      ...(typeof decoded.claims['jti'] === 'string' ? { jti: decoded.claims['jti'] } : {}),
+    });
     store.setStatus(record, 'completed', 'elevated token issued');
     this.removePending(record);
     const scopeText = token.scopes.length > 0 ? token.scopes.join(' ') : 'no scope';
@@ -457,10 +462,10 @@ class DynamicModel implements ProviderModel {
     const wanted = [...new Set([...parseScopes(record.scope ?? ''), ...requested])];
     const missing = wanted.filter((s) => !token.scopes.includes(s));
     if (missing.length === 0) {
-      record.scopeGranted = true;
+      store.update(record, { scopeGranted: true });
       store.event(record, 'scope_in_access_token', index, time, `elevated token carries ${scopeText}`);
     } else {
-      record.scopeGranted = false;
+      store.update(record, { scopeGranted: false });
       store.event(
         record,
         'scope_missing_in_access_token',
@@ -485,8 +490,7 @@ class DynamicModel implements ProviderModel {
       grantedBy: index,
       expiresAt: token.exp !== undefined ? token.exp * 1000 : null,
     });
-    record.grantId = grant.id;
-    store.touch(record);
+    store.update(record, { grantId: grant.id });
     this.elevated.set(raw, {
       grant,
       scopes: token.scopes,
@@ -561,8 +565,7 @@ class DynamicModel implements ProviderModel {
       grant.consumedBy !== index
     ) {
       call.explained = true;
-      grant.reuseAttempts.push(index);
-      this.host.grants.touch(grant);
+      this.host.grants.noteReuse(grant, index);
       const outcome = f.ok
         ? 'accepted (the server did not enforce single use)'
         : `refused: ${d.errorCode ?? `HTTP ${f.status}`}`;
@@ -648,10 +651,12 @@ class DynamicModel implements ProviderModel {
   // Lane bookkeeping
 
   private setStep(record: ChallengeRecord, factor: string): void {
+    const store = this.host.challenges;
     if (!record.steps.some((s) => s.key === factor))
-      record.steps = [...record.steps, { key: factor, order: record.steps.length + 1, done: false }];
-    if (record.currentStep !== 'completed') record.currentStep = factor;
-    this.host.challenges.touch(record);
+      store.update(record, {
+        steps: [...record.steps, { key: factor, order: record.steps.length + 1, done: false }],
+      });
+    if (record.currentStep !== 'completed') store.update(record, { currentStep: factor });
   }
 
   private addPending(record: ChallengeRecord): void {

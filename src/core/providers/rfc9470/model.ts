@@ -192,14 +192,12 @@ class Rfc9470Model implements ProviderModel {
   ): ResourceLane {
     const store = this.host.challenges;
     const record = store.create('rfc9470', null, d.index, `rfc9470:${resource}`);
-    record.apiBase = resource;
-    record.requestedAt = d.index;
+    store.update(record, { apiBase: resource, requestedAt: d.index });
     this.describeLane(record, resource, challenge, f.status);
     let had = '';
     if (presented?.ok) {
       const claims = presented.claims;
-      record.sub = str(claims['sub']) ?? null;
-      record.sid = str(claims['sid']) ?? null;
+      store.update(record, { sub: str(claims['sub']) ?? null, sid: str(claims['sid']) ?? null });
       had = ` (token had ${describeToken(claims, f.time)})`;
     } else if (f.bearerTruncated) {
       had = ' (its token was cut when the file was loaded)';
@@ -234,22 +232,25 @@ class Rfc9470Model implements ProviderModel {
     challenge: StepUpChallenge,
     status: number,
   ): void {
-    record.scope = challenge.scope.length > 0 ? challenge.scope.join(' ') : null;
-    record.requestStatus = `${status} ${challenge.error}`;
     const step = challenge.error === 'insufficient_scope' ? 'reauthorization' : 'reauthentication';
-    record.steps = [{ key: step, order: 1, done: false }];
-    record.currentStep = step;
-    record.metadata = {
-      resource,
-      scheme: challenge.scheme,
-      error: challenge.error,
-      ...(challenge.acrValues.length > 0 ? { acr_values: challenge.acrValues } : {}),
-      ...(challenge.maxAge !== undefined ? { max_age: challenge.maxAge } : {}),
-      ...(challenge.scope.length > 0 ? { scope: challenge.scope } : {}),
-      ...(challenge.errorDescription !== undefined ? { error_description: challenge.errorDescription } : {}),
-      ...(challenge.realm !== undefined ? { realm: challenge.realm } : {}),
-    };
-    this.host.challenges.touch(record);
+    this.host.challenges.update(record, {
+      scope: challenge.scope.length > 0 ? challenge.scope.join(' ') : null,
+      requestStatus: `${status} ${challenge.error}`,
+      steps: [{ key: step, order: 1, done: false }],
+      currentStep: step,
+      metadata: {
+        resource,
+        scheme: challenge.scheme,
+        error: challenge.error,
+        ...(challenge.acrValues.length > 0 ? { acr_values: challenge.acrValues } : {}),
+        ...(challenge.maxAge !== undefined ? { max_age: challenge.maxAge } : {}),
+        ...(challenge.scope.length > 0 ? { scope: challenge.scope } : {}),
+        ...(challenge.errorDescription !== undefined
+          ? { error_description: challenge.errorDescription }
+          : {}),
+        ...(challenge.realm !== undefined ? { realm: challenge.realm } : {}),
+      },
+    });
   }
 
   /** A later call to a challenged resource: checks its token, and a 2xx closes the lane. */
@@ -268,11 +269,10 @@ class Rfc9470Model implements ProviderModel {
       this.check(lane, raw, presented.claims, d.index, f.time);
     if (!f.ok) return;
     this.open.delete(lane.resource);
-    record.completedAt = f.time;
-    record.completionExchange = d.index;
+    store.update(record, { completedAt: f.time, completionExchange: d.index });
     if (lane.challenge.error === 'insufficient_scope' && raw !== undefined && presented?.ok) {
       const scopes = parseScopes(presented.claims['scope'] ?? presented.claims['scp']);
-      record.scopeGranted = lane.challenge.scope.every((s) => scopes.includes(s));
+      store.update(record, { scopeGranted: lane.challenge.scope.every((s) => scopes.includes(s)) });
     }
     const how = sameToken
       ? 'with a token it had challenged before'
@@ -372,7 +372,7 @@ class Rfc9470Model implements ProviderModel {
     }
     const step = record.steps[0];
     if (step !== undefined && !step.done) {
-      record.steps = [{ ...step, done: true, doneAt: index }];
+      store.update(record, { steps: [{ ...step, done: true, doneAt: index }] });
     }
     store.event(
       record,

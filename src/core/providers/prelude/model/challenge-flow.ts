@@ -51,10 +51,12 @@ export class ChallengeFlow {
           ? this.ensureChallenge(ctx, claims.challengeId, claims.scopeRequested ?? scope)
           : undefined;
       if (record === undefined) record = requestLane();
-      record.requestedAt = index;
-      record.requestStatus = status ?? null;
-      record.scope ??= claims?.scopeRequested ?? scope ?? null;
-      if (record.metadata === null) record.metadata = claims?.metadata ?? metadata ?? null;
+      this.host.challenges.update(record, {
+        requestedAt: index,
+        requestStatus: status ?? null,
+        scope: record.scope ?? claims?.scopeRequested ?? scope ?? null,
+        metadata: record.metadata ?? claims?.metadata ?? metadata ?? null,
+      });
       const steps = claims?.steps.map((s) => s.key).join(' → ') ?? '';
       const decision =
         claims?.currentStep === 'completed'
@@ -123,7 +125,7 @@ export class ChallengeFlow {
           'completed',
           'status continue without a challenge token (granted at once)',
         );
-        record.completedAt = time;
+        this.host.challenges.update(record, { completedAt: time });
         this.host.challenges.event(record, 'completed', index, time, 'granted without a challenge');
         if (record.scope !== null) this.host.challenges.awaitScope(record);
       } else {
@@ -154,13 +156,15 @@ export class ChallengeFlow {
     status: string | undefined,
   ): ChallengeRecord {
     const record = this.host.challenges.create(ctx.cls.provider, null, ctx.index);
-    record.apiBase = ctx.cls.apiBase;
-    record.scope = scope ?? null;
-    record.metadata = metadata ?? null;
-    record.requestedAt = ctx.index;
-    record.requestStatus = status ?? null;
-    record.sub = ctx.bearer?.sub ?? null;
-    record.sid = ctx.bearer?.sid ?? null;
+    this.host.challenges.update(record, {
+      apiBase: ctx.cls.apiBase,
+      scope: scope ?? null,
+      metadata: metadata ?? null,
+      requestedAt: ctx.index,
+      requestStatus: status ?? null,
+      sub: ctx.bearer?.sub ?? null,
+      sid: ctx.bearer?.sid ?? null,
+    });
     ctx.d.challengeKey = record.key;
     return record;
   }
@@ -172,7 +176,7 @@ export class ChallengeFlow {
     record ??= this.host.challenges.adopt(cls.provider, cls.apiBase, challengeId, scope);
     if (record === undefined) {
       record = this.host.challenges.create(cls.provider, challengeId, null);
-      record.apiBase = cls.apiBase;
+      this.host.challenges.update(record, { apiBase: cls.apiBase });
     }
     ctx.d.challengeKey = record.key;
     return record;
@@ -204,9 +208,7 @@ export class ChallengeFlow {
         ctx.time,
         'current_step is completed: every step done',
       );
-      record.awaitingRefresh = true;
-      this.host.challenges.awaitingRefresh.add(record);
-      this.host.challenges.refreshDeadlines.push(ctx.time + this.host.completionGraceMs, record);
+      this.host.challenges.awaitRefresh(record, ctx.time + this.host.completionGraceMs);
     }
   }
 
@@ -285,7 +287,7 @@ export class ChallengeFlow {
     if (record === undefined) return;
     this.host.challenges.setLastOtp(cls.apiBase, record);
     if (f.ok) {
-      record.otpSends += 1;
+      this.host.challenges.countSend(record, false);
       this.host.challenges.event(
         record,
         'otp_sent',
@@ -324,8 +326,7 @@ export class ChallengeFlow {
     }
     ctx.d.challengeKey = record.key;
     if (f.ok) {
-      record.otpSends += 1;
-      record.otpResends += 1;
+      this.host.challenges.countSend(record, true);
       this.host.challenges.event(
         record,
         'otp_resent',
@@ -361,7 +362,7 @@ export class ChallengeFlow {
       return;
     }
     if (f.ok) {
-      if (kind === 'otp') record.otpChecks.succeeded += 1;
+      if (kind === 'otp') this.host.challenges.countCheck(record, true);
       const next = stringField(ctx.res, 'challenge_token');
       this.host.challenges.event(
         record,
@@ -390,10 +391,9 @@ export class ChallengeFlow {
           }
         }
       }
-      this.host.challenges.touch(record);
       return;
     }
-    if (kind === 'otp') record.otpChecks.failed += 1;
+    if (kind === 'otp') this.host.challenges.countCheck(record, false);
     const code = ctx.d.errorCode;
     if (
       code === 'expired_challenge_token' ||

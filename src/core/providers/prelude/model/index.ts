@@ -171,8 +171,7 @@ class PreludeModel implements ProviderModel {
         const claims = readChallengeClaims(decoded.claims);
         record = this.flow.challengeFromToken(ctx, stepUpRaw, decoded.claims, claims, 'request');
         if (record !== undefined && !rotating) {
-          record.awaitingRefresh = false;
-          this.host.challenges.awaitingRefresh.delete(record);
+          this.host.challenges.stopAwaitingRefresh(record);
           if (claims.currentStep !== 'completed') {
             this.host.raise({
               code: 'challenge.refresh_before_completion',
@@ -183,7 +182,7 @@ class PreludeModel implements ProviderModel {
             if (ctx.d.errorCode === 'step_not_completed') ctx.explained = true;
           }
           if (f.ok) {
-            record.stepUpRefresh = index;
+            this.host.challenges.update(record, { stepUpRefresh: index });
             this.host.challenges.event(
               record,
               'refreshed_with_step_up',
@@ -193,9 +192,7 @@ class PreludeModel implements ProviderModel {
             );
           } else if (f.noResponse) {
             // The SDK re-sends a stalled request; wait for it again.
-            record.awaitingRefresh = true;
-            this.host.challenges.awaitingRefresh.add(record);
-            this.host.challenges.refreshDeadlines.push(time + this.host.completionGraceMs, record);
+            this.host.challenges.awaitRefresh(record, time + this.host.completionGraceMs);
             this.host.challenges.event(
               record,
               'step_up_refresh_failed',
@@ -217,7 +214,7 @@ class PreludeModel implements ProviderModel {
         }
       }
     } else if (!f.noResponse && !rotating) {
-      for (const waiting of [...this.host.challenges.awaitingRefresh]) {
+      for (const waiting of this.host.challenges.awaitingRefreshList()) {
         if (waiting.apiBase !== ctx.cls.apiBase) continue;
         if (laneSid !== undefined && waiting.sid !== null && waiting.sid !== laneSid) continue;
         // The SDK sends the step-up refresh right after the completing response; a plain refresh that
@@ -307,8 +304,7 @@ class PreludeModel implements ProviderModel {
     });
   }
   private missedRefresh(record: ChallengeRecord, why: string): void {
-    record.awaitingRefresh = false;
-    this.host.challenges.awaitingRefresh.delete(record);
+    this.host.challenges.stopAwaitingRefresh(record);
     this.host.raise({
       code: 'challenge.completed_without_refresh',
       exchange: record.completionExchange,
