@@ -13,6 +13,7 @@
  */
 import type { HttpExchange } from '../core/http/exchange.ts';
 import { capBody, findMergeTarget, mergeExchanges } from '../core/capture/merge.ts';
+import { describe } from '../core/util.ts';
 import { storageKeys, type PageOnlyEntry, type TabLogState } from '../shared/messages.ts';
 import { DEFAULT_PAGE_LIMITS, PageIntake, takeTokens, type Budget, type PageLimits } from './page-budget.ts';
 
@@ -64,7 +65,7 @@ function emptyState(tabId: number): TabLogState {
 }
 
 function isQuotaError(error: unknown): boolean {
-  return /quota/i.test(error instanceof Error ? error.message : String(error));
+  return /quota/i.test(describe(error));
 }
 
 /** Seen by no source but the page hook: what a hostile page could have made up entirely. */

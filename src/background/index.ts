@@ -6,6 +6,7 @@
  */
 import hookFile from '../content/page-hook.iife.ts?script';
 import relayFile from '../content/relay.iife.ts?script';
+import { describe } from '../core/util.ts';
 import type { BackgroundReply } from '../shared/messages.ts';
 import { onMessage } from '../platform/runtime.ts';
 import { sessionStorage } from '../platform/storage.ts';
@@ -77,7 +78,7 @@ onMessage((message, sender) =>
     report(error);
     return {
       ok: false,
-      error: error instanceof Error ? error.message : String(error),
+      error: describe(error),
     } satisfies BackgroundReply;
   }),
 );

@@ -22,6 +22,7 @@ import { DEFAULT_HAR_CREATOR } from '../core/http/har.ts';
 import { parseLogFile, type LogFileParseResult } from '../core/http/log-file.ts';
 import { analyse } from '../core/model/analyzer.ts';
 import type { SessionModel } from '../core/model/types.ts';
+import { PROVIDERS } from '../core/providers/registry.ts';
 import { buildJsonReport, entryIndexesAfterSkips, type JsonReportSource } from '../core/report/json.ts';
 import {
   escapeJsonText,
@@ -30,6 +31,7 @@ import {
   terminalSafeText,
 } from '../core/report/terminal-safe.ts';
 import { formatTextReport } from '../core/report/text.ts';
+import { describe } from '../core/util.ts';
 
 /** What the CLI needs from its host; tests pass an in-memory one. */
 export interface CliIo {
@@ -49,12 +51,16 @@ export interface CliIo {
 /** Exit codes (see the top of this file). */
 export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 3 } as const;
 
+/** The APIs the registered providers speak, as their modules name them. */
+const API_NAMES = PROVIDERS.flatMap((p) => (p.presentation === undefined ? [] : [p.presentation.apiName]));
+
 /** The --help text. */
 export const USAGE = `Usage: stepup-inspect <file.har|file.json> [options]
        stepup-inspect redact <file.har|file.json> [-o <out>]
 
 Analyses a HAR (Chrome, Firefox, Safari, Charles, Proxyman…) or a Step-Up Inspector export
-and reports challenges, grants and findings of Prelude step-up authentication.
+and reports the challenges, grants and findings of the step-up authentication in it.
+Understands: ${API_NAMES.join(', ')}.
 
 Options:
   --json                 print a machine-readable report (for CI) instead of text
@@ -193,7 +199,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await run(argv, host);
   } catch (error) {
     host.err(
-      `stepup-inspect: internal error: ${safe(error instanceof Error ? error.message : String(error))}\n` +
+      `stepup-inspect: internal error: ${safe(describe(error))}\n` +
         'This is a bug in Step-Up Inspector. Please report it with the command you ran (and, if you can, the file).\n',
     );
     return EXIT.internal;
@@ -386,6 +392,6 @@ function describeFsError(error: unknown): string {
     case 'ERR_STRING_TOO_LONG':
       return 'the file is too large to load';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return describe(error);
   }
 }

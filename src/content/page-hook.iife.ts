@@ -167,8 +167,8 @@ if (!w.__stepupHook) {
       init?.body === undefined && input instanceof Request && input.body ? input.clone().text() : null;
     const result = originalFetch.call(this, input, init);
     // Everything else is read when the exchange is built, in an idle moment: right after a fetch call even
-    // `new Headers` and `new URL` cost tens of microseconds (measured). A Headers object may be reused and
-    // changed by the page, so that one is copied now; a record or a list is what SDKs build per request.
+    // `new Headers` and `new URL` are a measurable cost (docs/performance.md). A Headers object may be reused
+    // and changed by the page, so that one is copied now; a record or a list is what SDKs build per request.
     const copied = initHeaders instanceof Headers ? list(initHeaders) : undefined;
     const base = () => {
       let requestHeaders: Hdr[];

@@ -5,9 +5,8 @@
  *
  * The hook hands exchanges over in bursts, once the page is quiet (page-hook.iife.ts): everything one burst
  * brings is sent as one runtime message (or a few, at most MAX_PAGE_BATCH exchanges and
- * MAX_PAGE_MESSAGE_CHARS each) when the hook's dispatching is over, in order. One runtime message per
- * exchange cost the page ~0.9 ms of its main thread each and the worker one storage write each
- * (docs/performance.md).
+ * MAX_PAGE_MESSAGE_CHARS each) when the hook's dispatching is over, in order: one runtime message per
+ * exchange cost the page main-thread time and the worker a storage write for each (docs/performance.md).
  */
 import {
   HOOK_EVENT,

@@ -23,3 +23,9 @@ export function describe(error: unknown): string {
 export function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * JWK members only a private or symmetric key has (RFC 7517/7518: EC/OKP `d`, the RSA private and CRT values,
+ * oct `k`, AKP `priv`), in the order findings list them.
+ */
+export const PRIVATE_JWK_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];

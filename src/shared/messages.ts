@@ -4,6 +4,7 @@
  * that the inspected page can forge, and even extension pages are checked so a bug cannot corrupt the log.
  */
 import type { HttpExchange } from '../core/http/exchange.ts';
+import { isRecord } from '../core/util.ts';
 
 /** Bumped on any incompatible change; a context that sees another version ignores the message. */
 export const PROTOCOL_VERSION = 1;
@@ -94,10 +95,6 @@ export type BackgroundReply =
 export interface HookMessage {
   v: 1;
   exchange: unknown;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const isTabId = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;

@@ -34,7 +34,10 @@ export interface DpopProofReport {
   raw?: string;
   /** RFC 7638 SHA-256 thumbprint of the embedded public JWK, when it could be computed. */
   thumbprint?: string;
-  /** Whether this proof is a Prelude challenge proof (jti bound to a challenge token) or a session proof. */
+  /**
+   * What the endpoint expects: a challenge-bound proof (jti = the challenge token's jti, no nonce), a session
+   * proof (random jti, server nonce), or neither is known (a resource server's proof).
+   */
   flavour: 'session' | 'challenge' | 'unknown';
   checks: DpopCheck[];
 }

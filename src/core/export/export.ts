@@ -5,7 +5,7 @@
  * freezing the panel.
  */
 import type { HttpExchange } from '../http/exchange.ts';
-import { keptWithCuts, type SkippedEntry } from '../http/guards.ts';
+import { keptWithCuts, own, type Rec, type SkippedEntry } from '../http/guards.ts';
 import { MAX_HAR_ENTRIES, MAX_HAR_TEXT_LENGTH, parseHar, toHar, type Har, type HarLog } from '../http/har.ts';
 import {
   INSPECTOR_LOG_FORMAT,
@@ -18,6 +18,7 @@ import {
 } from '../http/log-file.ts';
 import { createIdAllocator } from '../http/unique-ids.ts';
 import { redactWithSummary, type RedactOptions, type RedactionSummary } from './redact.ts';
+import { isRecord } from '../util.ts';
 
 /** File formats {@link exportLog} writes. */
 export type ExportFormat = 'har' | 'json';
@@ -218,16 +219,6 @@ function progressReporter(onProgress: ((fraction: number) => void) | undefined):
 
 function failure(code: LogFileErrorCode, message: string): ImportResult {
   return { ok: false, error: { code, message } };
-}
-
-type Rec = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Rec {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function own(record: Rec, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
 async function importChunked(

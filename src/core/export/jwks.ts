@@ -109,19 +109,24 @@ function failure(error: unknown, kid: string | null, alg: string): JwksVerifyRes
         message: `The key set has no key ${which}. The token may come from another issuer, or the keys were rotated.`,
       };
     case 'ERR_JWKS_INVALID':
-      return { status: 'bad_jwks', message: `The key set cannot be used: ${describe(error)}` };
+      return { status: 'bad_jwks', message: `The key set cannot be used: ${describeOrUnknown(error)}` };
     case 'ERR_JOSE_NOT_SUPPORTED':
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
-      return { status: 'unsupported_alg', message: `${alg} cannot be verified here: ${describe(error)}` };
+      return {
+        status: 'unsupported_alg',
+        message: `${alg} cannot be verified here: ${describeOrUnknown(error)}`,
+      };
     case 'ERR_JWS_INVALID':
-      return { status: 'malformed', message: `The token is not a valid JWS: ${describe(error)}` };
+      return { status: 'malformed', message: `The token is not a valid JWS: ${describeOrUnknown(error)}` };
     default:
       // importJWK rejects a key whose members do not fit its kty/crv: the set, not the token, is at fault.
-      return { status: 'bad_jwks', message: `The matching key cannot be used: ${describe(error)}` };
+      return { status: 'bad_jwks', message: `The matching key cannot be used: ${describeOrUnknown(error)}` };
   }
 }
 
-function describe(error: unknown): string {
+// Not util's describe: these messages end in "…: <reason>", so a reason is never empty, and a thrown non-Error
+// (never jose's) says nothing worth showing.
+function describeOrUnknown(error: unknown): string {
   return error instanceof Error && error.message !== '' ? error.message : 'unknown error';
 }
 

@@ -7,6 +7,7 @@ import { base64url } from 'jose';
 import { PROVIDER_SECRETS } from '../providers/registry.ts';
 import { decodeCompactJws } from '../tokens/decode.ts';
 import { REDACTED_SIGNATURE } from '../tokens/types.ts';
+import { isRecord, PRIVATE_JWK_MEMBERS } from '../util.ts';
 
 /** Replacement for values whose every character is secret (OTP codes, passwords, private key members). */
 export const REDACTED = 'REDACTED';
@@ -218,7 +219,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Whether a run of token characters (no spaces) looks like a credential: at least 16 characters, letters and
  * digits or capitals mixed the way random base64, base32 and hex are (the character class changes at a high
  * rate), not the way words, paths, host names, dates and identifiers-in-camelCase are. UUIDs are identifiers
- * here (Dynamic puts its environment and verification ids in paths and bodies); under a secret name they are
+ * here (APIs put environment and verification ids in paths and bodies); under a secret name they are
  * replaced all the same.
  */
 export function isCredentialShaped(run: string): boolean {
@@ -282,9 +283,6 @@ function jsonObjectSegment(segment: string): boolean {
     return false;
   }
 }
-
-/** JWK members only a private or symmetric key has (RFC 7517/7518). */
-const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
 
 /**
  * The redacted form of a compact JWS (header and claims kept, identifier claims masked, signature replaced by
@@ -365,8 +363,8 @@ export function redactByKind(value: string, kind: SecretKind, context: RedactCon
     case 'password':
       return count(context, 'passwords', value, REDACTED);
     case 'otp':
-      // Some APIs call a token what is the user's code (Dynamic's `verificationToken`), and some a code what is
-      // a token: a JWS is kept readable either way.
+      // Some APIs call a token what is the user's code (a `verificationToken` holding an OTP), and some a code
+      // what is a token: a JWS is kept readable either way.
       if (isJose(value.trim())) return redactTokenValue(value, context);
       return count(context, 'otpCodes', value, REDACTED);
     case 'refresh':
@@ -675,8 +673,4 @@ export function encodeComponent(text: string): string {
   return encodeURIComponent(
     text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
   );
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

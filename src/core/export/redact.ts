@@ -13,7 +13,7 @@
  *   its protected header only.
  * - **By name** (`redact-strings.ts`; each provider declares its own fields in `providers/<id>/secrets.ts`): OTP
  *   codes under any of the usual names, string or number (`code`, `otp`, `pin`, `passcode`, `one_time_code`,
- *   Dynamic's `verificationToken`, …) and passwords become {@link REDACTED}; refresh tokens, cookie values and
+ *   a provider's own names such as `verificationToken`, …) and passwords become {@link REDACTED}; refresh tokens, cookie values and
  *   opaque credentials under token names become numbered markers such as `REDACTED-refresh-token-3`: the same
  *   secret gets the same marker everywhere in one export, so "this refresh token was rotated" still reads, and
  *   nothing of the value is kept. Identifiers are masked to a hint (`+1415•••••34`, `a••@demo.test`).

@@ -6,7 +6,7 @@
 import type { Body, DroppedBody } from './exchange.ts';
 
 /**
- * Largest body text {@link bodyJson} will parse, in UTF-16 code units (about 5 MB of ASCII). Prelude's
+ * Largest body text {@link bodyJson} will parse, in UTF-16 code units (about 5 MB of ASCII). Step-up API
  * bodies are a few hundred bytes; anything this big is not an auth exchange and parsing it would stall the
  * panel.
  */

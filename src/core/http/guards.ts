@@ -66,10 +66,6 @@ function count(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-export function isRecord(value: unknown): value is Rec {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Own properties only: an inherited or `__proto__`-smuggled value (polluted prototype, crafted object) is not data. */
 export function own(record: Rec, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;

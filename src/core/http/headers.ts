@@ -38,7 +38,8 @@ export function hasHeader(headers: readonly Header[], name: string): boolean {
 export interface HeaderListOptions {
   /**
    * Whether the request was sent with credentials (cookies, `credentials: "include"`). Defaults to `true`
-   * because the Prelude SDK sends every call but `GET /me/list` with credentials.
+   * because the SDKs whose calls are checked send nearly all of them with credentials; a caller passes `false`
+   * for the exceptions its provider documents.
    */
   credentials?: boolean;
 }

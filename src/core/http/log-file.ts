@@ -19,12 +19,12 @@ import {
   MAX_SHORT_TEXT_LENGTH,
   METHOD_PATTERN,
   EXCHANGE_SOURCES,
-  isRecord,
   own,
   type Rec,
   type SkippedEntry,
 } from './guards.ts';
 import { createIdAllocator } from './unique-ids.ts';
+import { isRecord } from '../util.ts';
 
 /** `format` value that marks an inspector export. */
 export const INSPECTOR_LOG_FORMAT = 'stepup-inspector-log';
@@ -89,7 +89,8 @@ function has(record: Rec, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(record, key);
 }
 
-function describe(value: unknown): string {
+/** What an unexpected field holds, for "is …, not …" messages: its kind, and short values as they are. */
+function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string')
@@ -98,23 +99,23 @@ function describe(value: unknown): string {
 }
 
 function toHeaders(value: unknown, field: string, cuts: string[]): Header[] | string {
-  if (!Array.isArray(value)) return `${field} is ${describe(value)}, not a list`;
+  if (!Array.isArray(value)) return `${field} is ${describeValue(value)}, not a list`;
   if (value.length > MAX_HEADERS) return `${field} has ${value.length} headers, more than ${MAX_HEADERS}`;
   const headers: Header[] = [];
   for (const [i, item] of (value as unknown[]).entries()) {
-    if (!isRecord(item)) return `${field}[${i}] is ${describe(item)}, not a header`;
+    if (!isRecord(item)) return `${field}[${i}] is ${describeValue(item)}, not a header`;
     const name = own(item, 'name');
     const headerValue = own(item, 'value');
     if (typeof name !== 'string' || name === '' || name.length > MAX_HEADER_NAME_LENGTH) {
       return `${field}[${i}].name is not a header name`;
     }
     if (typeof headerValue !== 'string')
-      return `${field}[${i}].value is ${describe(headerValue)}, not a string`;
+      return `${field}[${i}].value is ${describeValue(headerValue)}, not a string`;
     const header: Header = { name, value: headerValue };
     if (has(item, 'truncated')) {
       const truncated = own(item, 'truncated');
       if (typeof truncated !== 'boolean')
-        return `${field}[${i}].truncated is ${describe(truncated)}, not true or false`;
+        return `${field}[${i}].truncated is ${describeValue(truncated)}, not true or false`;
       header.truncated = truncated;
     }
     // Dropping an oversized header would make it look never sent (a false `dpop.missing`): keep it cut.
@@ -129,15 +130,15 @@ function toHeaders(value: unknown, field: string, cuts: string[]): Header[] | st
 }
 
 function toBody(value: unknown, field: string, cuts: string[]): Body | string {
-  if (!isRecord(value)) return `${field} is ${describe(value)}, not a body`;
+  if (!isRecord(value)) return `${field} is ${describeValue(value)}, not a body`;
   const kind = own(value, 'kind');
   if (kind === 'absent') {
     const dropped = readDroppedBody(own(value, 'dropped'));
     return dropped === undefined ? { kind: 'absent' } : { kind: 'absent', dropped };
   }
-  if (kind !== 'text' && kind !== 'base64') return `${field}.kind is ${describe(kind)}`;
+  if (kind !== 'text' && kind !== 'base64') return `${field}.kind is ${describeValue(kind)}`;
   const payload = own(value, kind);
-  if (typeof payload !== 'string') return `${field}.${kind} is ${describe(payload)}, not a string`;
+  if (typeof payload !== 'string') return `${field}.${kind} is ${describeValue(payload)}, not a string`;
   let body: Body = kind === 'text' ? { kind, text: payload } : { kind, base64: payload };
 
   if (has(value, 'mimeType')) {
@@ -149,13 +150,13 @@ function toBody(value: unknown, field: string, cuts: string[]): Body | string {
   if (has(value, 'truncated')) {
     const truncated = own(value, 'truncated');
     if (typeof truncated !== 'boolean')
-      return `${field}.truncated is ${describe(truncated)}, not true or false`;
+      return `${field}.truncated is ${describeValue(truncated)}, not true or false`;
     body.truncated = truncated;
   }
   if (has(value, 'size')) {
     const size = own(value, 'size');
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-      return `${field}.size is ${describe(size)}, not a byte count`;
+      return `${field}.size is ${describeValue(size)}, not a byte count`;
     }
     body.size = size;
   }
@@ -205,24 +206,24 @@ export function readExchange(value: unknown): { exchange: HttpExchange; cuts: st
 }
 
 function toExchangeUnsafe(value: unknown, cuts: string[]): HttpExchange | string {
-  if (!isRecord(value)) return `the exchange is ${describe(value)}, not an object`;
+  if (!isRecord(value)) return `the exchange is ${describeValue(value)}, not an object`;
 
   const id = own(value, 'id');
   if (typeof id !== 'string' || id === '') return 'id is missing';
   if (id.length > MAX_ID_LENGTH) return `id is longer than ${MAX_ID_LENGTH} characters`;
   const method = own(value, 'method');
   if (typeof method !== 'string' || !METHOD_PATTERN.test(method))
-    return `method is ${describe(method)}, not an HTTP method`;
+    return `method is ${describeValue(method)}, not an HTTP method`;
   const url = own(value, 'url');
-  if (typeof url !== 'string') return `url is ${describe(url)}, not a string`;
+  if (typeof url !== 'string') return `url is ${describeValue(url)}, not a string`;
   if (url.length > MAX_URL_LENGTH) return 'url is longer than 2 MiB';
   if (!URL.canParse(url)) return `url is not an absolute URL`;
   const status = own(value, 'status');
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 0 || status > 999) {
-    return `status is ${describe(status)}, not an HTTP status`;
+    return `status is ${describeValue(status)}, not an HTTP status`;
   }
   const startedAt = own(value, 'startedAt');
-  if (!finiteNumber(startedAt)) return `startedAt is ${describe(startedAt)}, not a time`;
+  if (!finiteNumber(startedAt)) return `startedAt is ${describeValue(startedAt)}, not a time`;
   const requestHeaders = toHeaders(own(value, 'requestHeaders'), 'requestHeaders', cuts);
   if (typeof requestHeaders === 'string') return requestHeaders;
   const responseHeaders = toHeaders(own(value, 'responseHeaders'), 'responseHeaders', cuts);
@@ -232,7 +233,7 @@ function toExchangeUnsafe(value: unknown, cuts: string[]): HttpExchange | string
   const responseBody = toBody(own(value, 'responseBody'), 'responseBody', cuts);
   if (typeof responseBody === 'string') return responseBody;
   const rawSources = own(value, 'sources');
-  if (!Array.isArray(rawSources)) return `sources is ${describe(rawSources)}, not a list`;
+  if (!Array.isArray(rawSources)) return `sources is ${describeValue(rawSources)}, not a list`;
   const sources = (rawSources as unknown[]).filter((s): s is ExchangeSource =>
     EXCHANGE_SOURCES.includes(s as ExchangeSource),
   );
@@ -258,7 +259,7 @@ function toExchangeUnsafe(value: unknown, cuts: string[]): HttpExchange | string
   }
   if (has(value, 'endedAt')) {
     const endedAt = own(value, 'endedAt');
-    if (!finiteNumber(endedAt)) return `endedAt is ${describe(endedAt)}, not a time`;
+    if (!finiteNumber(endedAt)) return `endedAt is ${describeValue(endedAt)}, not a time`;
     exchange.endedAt = endedAt;
   }
   if (has(value, 'error')) {
@@ -268,13 +269,13 @@ function toExchangeUnsafe(value: unknown, cuts: string[]): HttpExchange | string
   }
   if (has(value, 'initiator')) {
     const initiator = own(value, 'initiator');
-    if (initiator !== 'page' && initiator !== 'inspector') return `initiator is ${describe(initiator)}`;
+    if (initiator !== 'page' && initiator !== 'inspector') return `initiator is ${describeValue(initiator)}`;
     exchange.initiator = initiator;
   }
   if (has(value, 'pageReported')) {
     const pageReported = own(value, 'pageReported');
     if (typeof pageReported !== 'boolean')
-      return `pageReported is ${describe(pageReported)}, not true or false`;
+      return `pageReported is ${describeValue(pageReported)}, not true or false`;
     exchange.pageReported = pageReported;
   }
   return exchange;
@@ -321,7 +322,7 @@ function fail(code: LogFileErrorCode, message: string): LogFileParseResult {
 function parseInspectorLog(root: Rec): LogFileParseResult {
   const version = own(root, 'version');
   if (version !== INSPECTOR_LOG_VERSION) {
-    const shown = typeof version === 'number' ? String(version) : describe(version);
+    const shown = typeof version === 'number' ? String(version) : describeValue(version);
     return fail(
       'unsupported_version',
       `This Step-Up Inspector export is version ${shown}; this build reads version ${INSPECTOR_LOG_VERSION}. ` +

@@ -6,9 +6,11 @@
 import { getRule } from '../findings/catalogue.ts';
 import { SEVERITY_RANK, type Severity } from '../findings/types.ts';
 import type { AnalyzedExchange, Challenge, Finding, Grant, SessionModel } from '../model/types.ts';
+import { PROVIDERS, providerModule } from '../providers/registry.ts';
 import { formatClockTime, formatDuration, formatEpochSeconds, isDateMs } from '../tokens/time.ts';
 import type { JsonReportSource } from './json.ts';
 import { terminalSafe as safe } from './terminal-safe.ts';
+import { pathEnd, truncate } from '../util.ts';
 
 /** Options of {@link formatTextReport}. */
 export interface TextReportOptions {
@@ -106,9 +108,7 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
   );
   if (model.stats.exchanges === 0) line('  No exchanges to analyse.');
   else if (model.stats.providerExchanges === 0) {
-    line(
-      '  No Prelude Session API traffic found (paths under /v1/session). Was the capture filtered to another host?',
-    );
+    line(`  No ${apiNames()} traffic found. Was the capture filtered to another host?`);
   }
   line();
 
@@ -137,12 +137,18 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
     const shown = full ? ordered : ordered.slice(0, maxLines);
     for (const c of shown) {
       const status = statusText(c, s);
-      // Dynamic and RFC 9470 lanes are named by their key (check exchange, verificationUUID, resource).
-      const prelude = c.provider === 'prelude';
+      const presentation = providerModule(c.provider)?.presentation;
+      // A provider without challenge ids of its own names its lanes by their key, and has no scope or grant
+      // mode to be missing.
+      const byChallengeId = presentation?.laneName === 'challengeId';
       const head = [
-        prelude ? (c.challengeId !== null ? safe(c.challengeId) : s.dim('(no challenge id)')) : safe(c.key),
-        c.scope !== null ? safe(c.scope) : prelude ? '?' : undefined,
-        c.grantMode !== null ? safe(c.grantMode) : prelude ? 'mode ?' : undefined,
+        byChallengeId
+          ? c.challengeId !== null
+            ? safe(c.challengeId)
+            : s.dim('(no challenge id)')
+          : safe(c.key),
+        c.scope !== null ? safe(c.scope) : byChallengeId ? '?' : undefined,
+        c.grantMode !== null ? safe(c.grantMode) : byChallengeId ? 'mode ?' : undefined,
         status,
       ]
         .filter((part) => part !== undefined)
@@ -165,7 +171,7 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
       }
       if (c.requestStatus !== null) {
         line(
-          `    ${s.dim('request ')} status "${safe(c.requestStatus)}"${c.currentStep !== null ? `, current_step ${safe(c.currentStep)}` : ''}${prelude ? ` ${s.dim('(the state follows current_step)')}` : ''}`,
+          `    ${s.dim('request ')} status "${safe(c.requestStatus)}"${c.currentStep !== null ? `, current_step ${safe(c.currentStep)}` : ''}${presentation?.showsRequestStatus === true ? ` ${s.dim('(the state follows current_step)')}` : ''}`,
         );
       }
       if (c.expiresAt !== null && c.status === 'pending')
@@ -323,13 +329,13 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
 function statusText(c: Challenge, s: Style): string {
   switch (c.status) {
     case 'completed':
-      return c.scopeGranted === true
-        ? s.green('completed, scope granted')
-        : c.scopeGranted === false
-          ? s.red('completed, scope NOT granted')
-          : c.provider === 'prelude'
-            ? s.yellow('completed, not exchanged yet')
-            : s.green(`completed (${safe(c.statusReason)})`);
+      if (c.scopeGranted === true) return s.green('completed, scope granted');
+      if (c.scopeGranted === false) return s.red('completed, scope NOT granted');
+      // A provider with challenge ids of its own grants the scope later, when the challenge is exchanged for a
+      // token; the others are done when their challenge is.
+      return providerModule(c.provider)?.presentation?.laneName === 'challengeId'
+        ? s.yellow('completed, not exchanged yet')
+        : s.green(`completed (${safe(c.statusReason)})`);
     case 'pending':
       return s.yellow(`pending (${safe(c.currentStep ?? '?')})`);
     case 'blocked':
@@ -378,22 +384,29 @@ function grantText(
   return parts.join(' · ');
 }
 
-/** `POST /v1/session/otp/check`, or the full URL (no query) for traffic outside the Session API; terminal-safe. */
+/** Method and path of a provider's API call, or method and URL (no query) of other traffic; terminal-safe. */
 function describeExchange(ex: AnalyzedExchange): string {
   return safe(describeExchangeRaw(ex));
 }
 
 function describeExchangeRaw(ex: AnalyzedExchange): string {
   const url = ex.exchange.url;
-  const cut = url.search(/[?#]/);
-  const noQuery = cut === -1 ? url : url.slice(0, cut);
+  const noQuery = url.slice(0, pathEnd(url));
   if (ex.classification !== null) {
     const schemeEnd = noQuery.indexOf('://');
     const pathStart = schemeEnd === -1 ? 0 : noQuery.indexOf('/', schemeEnd + 3);
     const path = pathStart === -1 ? '/' : noQuery.slice(pathStart);
     return `${ex.exchange.method} ${path}`;
   }
-  return `${ex.exchange.method} ${noQuery.length > 90 ? `${noQuery.slice(0, 89)}…` : noQuery}`;
+  return `${ex.exchange.method} ${truncate(noQuery, 90)}`;
+}
+
+/** "A, B or C": the API of every registered provider, as its module names it. */
+function apiNames(): string {
+  const names = PROVIDERS.flatMap((p) => (p.presentation === undefined ? [] : [p.presentation.apiName]));
+  return names.length > 1
+    ? `${names.slice(0, -1).join(', ')} or ${names.at(-1) as string}`
+    : (names[0] ?? 'step-up API');
 }
 
 function clockTime(ms: number): string {

@@ -121,12 +121,14 @@ describe('text report', () => {
     expect(text).toContain('… and 20 more');
   });
 
-  it('says so when there is no Prelude traffic', async () => {
+  it('says so when there is no traffic of any provider', async () => {
     const { anExchange } = await import('../../fixtures/exchanges.ts');
     const text = formatTextReport(
       await analyse([anExchange({ path: 'https://example.com/', method: 'GET' })]),
     );
-    expect(text).toContain('No Prelude Session API traffic found');
+    expect(text).toContain(
+      'No Prelude Session API, Dynamic SDK API or OAuth step-up (RFC 9470) traffic found. Was the capture filtered to another host?',
+    );
     expect(text).toContain('No findings.');
   });
 });
