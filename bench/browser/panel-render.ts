@@ -15,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { PREVIEW_ENTRIES } from '../../src/panel/import-preview.ts';
+import { PREVIEW_ENTRIES } from '../../src/panel/session/import-preview.ts';
 import { generateSession, toHarText } from '../gen-session.ts';
 import { median, type BenchMeasure, type Figure } from '../types.ts';
 import { browserBench, openTab } from './harness.ts';

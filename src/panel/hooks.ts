@@ -1,17 +1,20 @@
 /**
- * Preact glue: the store and the services travel through context; `useStore` subscribes a component to one
- * selector's result (re-rendering only when it changes by `Object.is`); `useNow` is the 1-second clock that
- * runs only while something on screen is counting down.
+ * Preact glue: the store, the commands and the services travel through context; `useStore` subscribes a
+ * component to one selector's result (re-rendering only when it changes by `Object.is`); `useCommands` is what
+ * views call for anything beyond a store event; `useNow` is the 1-second clock that runs only while something
+ * on screen is counting down.
  */
 import { createContext } from 'preact';
 import { useContext, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
-import type { PanelServices } from './panel-services.ts';
+import type { PanelCommands } from './commands/index.ts';
+import type { ActionRules, PanelServices } from './panel-services.ts';
 import type { PanelStore } from './store/panel-store.ts';
 import { needsTicker } from './store/lane-facts.ts';
 import type { PanelState } from './store/types.ts';
 
 export const StoreContext = createContext<PanelStore | null>(null);
 export const ServicesContext = createContext<PanelServices | null>(null);
+export const CommandsContext = createContext<PanelCommands | null>(null);
 
 export function usePanelStore(): PanelStore {
   const store = useContext(StoreContext);
@@ -23,6 +26,17 @@ export function useServices(): PanelServices {
   const services = useContext(ServicesContext);
   if (!services) throw new Error('ServicesContext is missing');
   return services;
+}
+
+export function useCommands(): PanelCommands {
+  const commands = useContext(CommandsContext);
+  if (!commands) throw new Error('CommandsContext is missing');
+  return commands;
+}
+
+/** Whether page actions can run (pure decisions, injected so tests can pin them). */
+export function useRules(): ActionRules {
+  return useServices().rules;
 }
 
 /** The selected slice of the panel state; the component re-renders when it changes. */

@@ -1,6 +1,7 @@
 /**
- * The real services behind the views: the platform layer (background messages, permissions, the inspected
- * page) and the panel services other modules provide. The only panel file that reaches the browser APIs.
+ * The real services behind the commands and the session sources: the platform layer (the tab's log,
+ * background messages, permissions, the inspected page) and the panel services other modules provide. With the
+ * implementations it loads (`services/`), the only panel code that reaches the browser APIs.
  */
 import { canReplayOtp, canRetryOtp, canReplayVerbatim } from '../core/actions/rules.ts';
 import {
@@ -14,10 +15,11 @@ import {
   disableBackgroundCapture,
   enableBackgroundCapture,
 } from '../platform/background-capture.ts';
-import { onInspectedNavigation } from '../platform/devtools.ts';
+import { inspectedTabId, isDevtoolsContext, onInspectedNavigation } from '../platform/devtools.ts';
 import { requestPageHookAccess } from '../platform/permissions.ts';
 import { sendToBackground } from '../platform/runtime.ts';
 import { downloadText, type PanelServices } from './panel-services.ts';
+import { followLog, loadLog } from './services/tab-log.ts';
 
 // Import/export (with redaction), the page actions, SDK state and JWKS verification run on a click: their
 // code is fetched on first use (then cached), not parsed before the panel's first paint.
@@ -27,6 +29,16 @@ const actionsModule = () => import('./services/actions.ts');
 /** Fetches the importer/exporter ahead of use (after the first paint), so the first import does not wait for it. */
 export function preloadServices(): void {
   void exportModule().catch(() => undefined);
+}
+
+/**
+ * The tab the panel inspects: inside DevTools, the one chrome.devtools names; opened as a tab (tests, a
+ * detached window), the one `?tabId=` names; otherwise none.
+ */
+export function resolveInspectedTab(search: string): number | null {
+  if (isDevtoolsContext()) return inspectedTabId();
+  const fromQuery = new URLSearchParams(search).get('tabId');
+  return fromQuery !== null && /^\d+$/.test(fromQuery) ? Number(fromQuery) : null;
 }
 
 /**
@@ -53,6 +65,8 @@ function inspectedOrigin(tabId: number, onChange?: (origin: string | null) => vo
 
 export function createLiveServices(): PanelServices {
   return {
+    loadLog,
+    followLog,
     rules: { canReplayOtp, canRetryOtp, canReplayVerbatim },
     sendToBackground: (message) => sendToBackground<BackgroundReply>(message),
     inspectedOrigin,

@@ -1,7 +1,8 @@
 /**
- * Everything the views call that leaves the panel: the background worker, the inspected page, permission
- * prompts, downloads. Views receive it through context (`hooks.ts`), so component tests run in happy-dom with
- * fakes, and only `live-services.ts` imports the platform layer.
+ * Everything that leaves the panel: the tab's capture log, the background worker, the inspected page,
+ * permission prompts, downloads. The session sources and the commands (`commands/`) call it; it is injected,
+ * so component tests run in happy-dom with fakes, and only `live-services.ts` and the implementations it loads
+ * (`services/`) import the platform layer.
  *
  * The shapes are those of the panel services in `src/panel/services/*`, `src/core/export/export.ts` and
  * `src/core/actions/rules.ts`.
@@ -14,6 +15,7 @@ import type { SdkStateResult } from '../core/actions/sdk-state.ts';
 import type { ActionResult } from './services/actions.ts';
 import type { FetchJwksVerifyResult } from './services/jwks.ts';
 import type { BackgroundCaptureState } from '../platform/background-capture.ts';
+import type { TabLog } from './session/live-log.ts';
 
 export type {
   ActionResult,
@@ -36,7 +38,8 @@ export interface ActionRules {
   canReplayVerbatim(exchange: HttpExchange): Availability;
 }
 
-export interface PanelServices {
+/** The tab's log (`loadLog`, `followLog`) and the rest. */
+export interface PanelServices extends TabLog {
   rules: ActionRules;
   sendToBackground(message: ToBackground): Promise<BackgroundReply>;
   /**

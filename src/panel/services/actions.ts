@@ -22,6 +22,7 @@ import {
   type VerdictTone,
 } from '../../core/actions/page-request.ts';
 import type { HttpExchange } from '../../core/http/exchange.ts';
+import { describe } from '../../core/util.ts';
 import { runInPage } from '../../platform/page.ts';
 import { sendToBackground } from '../../platform/runtime.ts';
 import type { BackgroundReply } from '../../shared/messages.ts';
@@ -183,10 +184,6 @@ async function record(tabId: number, exchange: HttpExchange): Promise<boolean> {
 
 function isHttpUrl(value: unknown): value is string {
   return typeof value === 'string' && /^https?:\/\//i.test(value) && URL.canParse(value);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The page's answer is untrusted until checked field by field. */

@@ -4,6 +4,7 @@
  * from the extension's origin. The token itself is never sent anywhere; it is checked here, in the panel.
  */
 import { jwksUrlFor, verifyWithJwks, type JwksVerifyResult } from '../../core/export/jwks.ts';
+import { describe } from '../../core/util.ts';
 
 /** One JWKS location tried, and what happened. */
 export interface JwksFetchAttempt {
@@ -49,7 +50,7 @@ async function fetchJwks(url: string): Promise<Fetched> {
   } catch (error) {
     if (controller.signal.aborted)
       return { ok: false, outcome: `no answer within ${FETCH_TIMEOUT_MS / 1000} s` };
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describe(error);
     return {
       ok: false,
       outcome:

@@ -1,31 +1,45 @@
 /**
- * Reading the Prelude SDK's state out of the inspected page, when the user opens the "SDK state" view: the
+ * Reading the step-up SDK's state out of the inspected page, when the user opens the "SDK state" view: the
  * localStorage token caches and the IndexedDB `prld` database. Read-only: nothing is written, created or
  * deleted in the page, and the secrets that matter most stay in it (the DPoP private key is never touched,
  * refresh tokens are reported as present or not). Interpretation is in `src/core/actions/sdk-state.ts`.
  */
 import {
+  ACCESS_TOKEN_CACHE_PREFIX,
+  STEP_UP_CACHE_PREFIX,
   interpretSdkSnapshot,
   type PageDpopKey,
   type PageRefreshToken,
   type PageSdkSnapshot,
   type SdkStateResult,
 } from '../../core/actions/sdk-state.ts';
+import { describe } from '../../core/util.ts';
 import { runInPage } from '../../platform/page.ts';
 
 export type { SdkState, SdkStateResult } from '../../core/actions/sdk-state.ts';
 
+/** The localStorage key prefixes of the SDK's caches, handed to the page function as its argument. */
+export interface SdkCacheKeys {
+  accessPrefix: string;
+  stepUpPrefix: string;
+}
+
+export const SDK_CACHE_KEYS: SdkCacheKeys = {
+  accessPrefix: ACCESS_TOKEN_CACHE_PREFIX,
+  stepUpPrefix: STEP_UP_CACHE_PREFIX,
+};
+
 /**
- * Runs in the inspected page (serialised: nothing outside its own body may be referenced). Exported so e2e
- * tests can run it with `page.evaluate` against the demo app. Never rejects: failures are in the snapshot.
+ * Runs in the inspected page (serialised: nothing outside its own body may be referenced, which is why the
+ * cache keys come as the argument). Exported so e2e tests can run it with `page.evaluate` against the demo
+ * app. Never rejects: failures are in the snapshot. Without keys no cache entry is read.
  *
  * The database is opened without a version, which never upgrades an existing one; if it does not exist, the
  * open fires `upgradeneeded` and the upgrade transaction is aborted at once, so the check creates nothing
  * (where `indexedDB.databases()` exists, a missing database is seen before opening at all).
  */
-export async function pageReadSdkState(_arg: null = null): Promise<PageSdkSnapshot> {
-  const accessPrefix = '__preludejs__::';
-  const stepUpPrefix = 'prld.step-up.::';
+export async function pageReadSdkState(keys: SdkCacheKeys | null = null): Promise<PageSdkSnapshot> {
+  const prefixes = keys === null ? [] : [keys.accessPrefix, keys.stepUpPrefix];
   const snapshot: PageSdkSnapshot = {
     origin: location.origin,
     storage: { ok: true, entries: [] },
@@ -36,7 +50,7 @@ export async function pageReadSdkState(_arg: null = null): Promise<PageSdkSnapsh
     const entries: { key: string; value: string }[] = [];
     for (let i = 0; i < localStorage.length; i += 1) {
       const key = localStorage.key(i);
-      if (key === null || !(key.startsWith(accessPrefix) || key.startsWith(stepUpPrefix))) continue;
+      if (key === null || !prefixes.some((prefix) => key.startsWith(prefix))) continue;
       entries.push({ key, value: localStorage.getItem(key) ?? '' });
     }
     snapshot.storage = { ok: true, entries };
@@ -155,9 +169,9 @@ export async function pageReadSdkState(_arg: null = null): Promise<PageSdkSnapsh
 export async function readSdkState(tabId: number): Promise<SdkStateResult> {
   let raw: unknown;
   try {
-    raw = await runInPage(tabId, pageReadSdkState, null);
+    raw = await runInPage(tabId, pageReadSdkState, SDK_CACHE_KEYS);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describe(error);
     return {
       ok: false,
       reason: `The page's storage could not be read (${message}). Pages such as chrome:// and the Web Store cannot be inspected, and a page opened as a tab needs site access.`,

@@ -1,12 +1,17 @@
 /**
- * The panel's state transitions, as pure functions with exhaustive switches: `applyLogEvent` for what the
- * capture log reports, `reducePanel` for everything (it delegates log events). The store (`panel-store.ts`)
+ * The panel's state transitions, as pure functions with exhaustive switches. The store (`panel-store.ts`)
  * only calls these, so every transition is reachable from a unit test without a DOM or a browser.
  */
 import type { HttpExchange } from '../../core/http/exchange.ts';
-import type { LogEvent } from '../log-source.ts';
-import { selectActiveSession, selectVisibleRows } from './selectors.ts';
-import { LIVE_SESSION, type LiveLog, type PanelEvent, type PanelState, type Selection } from './types.ts';
+import { EMPTY_LIVE_SESSION } from '../session/types.ts';
+import { selectVisibleRows } from './selectors.ts';
+import {
+  LIVE_SESSION,
+  type PanelEvent,
+  type PanelState,
+  type Selection,
+  type SessionUpdate,
+} from './types.ts';
 
 export const NO_SELECTION: Selection = { exchangeId: null, token: null, mark: null };
 
@@ -14,9 +19,7 @@ export const NO_SELECTION: Selection = { exchangeId: null, token: null, mark: nu
 export function initialPanelState(overrides: Partial<PanelState> = {}): PanelState {
   return {
     tabId: null,
-    live: { loaded: false, state: undefined, exchanges: [] },
-    liveModel: null,
-    analysing: false,
+    live: EMPTY_LIVE_SESSION,
     imports: [],
     activeSession: LIVE_SESSION,
     view: 'timeline',
@@ -33,109 +36,57 @@ export function initialPanelState(overrides: Partial<PanelState> = {}): PanelSta
   };
 }
 
-type LiveEvent = LogEvent | Extract<PanelEvent, { type: 'logLoaded' }>;
-
-/** Adds an exchange, or replaces the one with the same id in place (a merge from another capture source). */
-function upsert(list: readonly HttpExchange[], exchange: HttpExchange): readonly HttpExchange[] {
-  // Merges nearly always touch one of the latest exchanges: search from the end.
-  for (let i = list.length - 1; i >= 0; i -= 1) {
-    if (list[i]?.id === exchange.id) {
-      if (list[i] === exchange) return list;
-      const next = list.slice();
-      next[i] = exchange;
-      return next;
-    }
-  }
-  return [...list, exchange];
+function hasId(list: readonly HttpExchange[], id: string): boolean {
+  // A selection is nearly always among the latest exchanges: search from the end.
+  for (let i = list.length - 1; i >= 0; i -= 1) if (list[i]?.id === id) return true;
+  return false;
 }
 
 /**
- * Applies one capture-log event to the panel state.
- *
- * - `logLoaded`: the snapshot replaces the live log (events that arrived while loading are applied after it).
- * - `exchangeCaptured`: a new exchange is appended; an exchange with a known id replaces it in place.
- * - `tabStateChanged`: counters and settings; exchanges whose ids left `state.ids` were evicted by the
- *   per-tab cap or the storage quota and are dropped here too.
- * - `logCleared`: the live log and its model empty; a live selection goes.
+ * Applies a source's update. The session replaces what the store held for it; a first update of an import
+ * opens it and switches to it. When the exchanges of the session on screen change, a selection whose exchange
+ * left them (evicted by the per-tab cap or the storage quota, or a Clear) goes, and the detail pane with it.
  */
-export function applyLogEvent(state: PanelState, event: LiveEvent): PanelState {
-  switch (event.type) {
-    case 'logLoaded': {
-      const live: LiveLog = {
-        loaded: true,
-        state: event.snapshot.state,
-        exchanges: event.snapshot.exchanges,
-      };
-      return { ...state, live, liveModel: null };
-    }
-    case 'exchangeCaptured': {
-      const exchanges = upsert(state.live.exchanges, event.exchange);
-      if (exchanges === state.live.exchanges) return state;
-      return { ...state, live: { ...state.live, exchanges } };
-    }
-    case 'tabStateChanged': {
-      const ids = new Set(event.state.ids);
-      const kept = state.live.exchanges.filter((x) => ids.has(x.id));
-      const exchanges = kept.length === state.live.exchanges.length ? state.live.exchanges : kept;
-      const live = { ...state.live, state: event.state, exchanges };
-      const lostSelection =
-        state.activeSession === LIVE_SESSION &&
-        state.selection.exchangeId !== null &&
-        !ids.has(state.selection.exchangeId);
-      return lostSelection
-        ? { ...state, live, selection: NO_SELECTION, detailOpen: false }
-        : { ...state, live };
-    }
-    case 'logCleared': {
-      const live: LiveLog = { ...state.live, exchanges: [] };
-      const onLive = state.activeSession === LIVE_SESSION;
+export function applySessionUpdate(state: PanelState, update: SessionUpdate): PanelState {
+  let next: PanelState;
+  let previous: readonly HttpExchange[];
+  if (update.kind === 'live') {
+    if (state.live === update.session) return state;
+    previous = state.live.exchanges;
+    next = { ...state, live: update.session };
+  } else {
+    const session = update.session;
+    const at = state.imports.findIndex((s) => s.id === session.id);
+    const current = state.imports[at];
+    if (current === undefined) {
       return {
         ...state,
-        live,
-        liveModel: null,
-        ...(onLive ? { selection: NO_SELECTION, detailOpen: false } : {}),
+        imports: [...state.imports, session],
+        activeSession: session.id,
+        selection: NO_SELECTION,
+        detailOpen: false,
+        importProgress: null,
       };
     }
-    default:
-      return assertNever(event);
+    if (current === session) return state;
+    previous = current.exchanges;
+    const imports = state.imports.slice();
+    imports[at] = session;
+    next = { ...state, imports };
   }
+  const exchanges = update.session.exchanges;
+  const selected = state.selection.exchangeId;
+  const onScreen = state.activeSession === (update.kind === 'live' ? LIVE_SESSION : update.session.id);
+  if (onScreen && selected !== null && exchanges !== previous && !hasId(exchanges, selected))
+    return { ...next, selection: NO_SELECTION, detailOpen: false };
+  return next;
 }
 
 /** Applies any panel event. Pure: returns the same object when nothing changed. */
 export function reducePanel(state: PanelState, event: PanelEvent): PanelState {
   switch (event.type) {
-    case 'logLoaded':
-    case 'exchangeCaptured':
-    case 'tabStateChanged':
-    case 'logCleared':
-      return applyLogEvent(state, event);
-    case 'liveModelUpdated':
-      return state.liveModel === event.model ? state : { ...state, liveModel: event.model };
-    case 'analysisStateChanged':
-      return state.analysing === event.analysing ? state : { ...state, analysing: event.analysing };
-    case 'sessionImported':
-      return {
-        ...state,
-        imports: [...state.imports.filter((s) => s.id !== event.session.id), event.session],
-        activeSession: event.session.id,
-        selection: NO_SELECTION,
-        detailOpen: false,
-        importProgress: null,
-      };
-    case 'importUpdated': {
-      const at = state.imports.findIndex((s) => s.id === event.id);
-      const current = state.imports[at];
-      if (current === undefined) return state;
-      const updated = {
-        ...current,
-        ...(event.exchanges !== undefined ? { exchanges: event.exchanges } : {}),
-        ...(event.skipped !== undefined ? { skipped: event.skipped } : {}),
-        ...(event.model !== undefined ? { model: event.model } : {}),
-      };
-      const imports = state.imports.slice();
-      imports[at] = updated;
-      return { ...state, imports };
-    }
+    case 'sessionUpdated':
+      return applySessionUpdate(state, event.update);
     case 'sessionSwitched': {
       const known = event.id === LIVE_SESSION || state.imports.some((s) => s.id === event.id);
       if (!known || event.id === state.activeSession) return state;
@@ -223,11 +174,6 @@ function moveSelection(state: PanelState, delta: number): PanelState {
   const id = rows[target]?.id ?? null;
   if (id === state.selection.exchangeId) return state;
   return { ...state, selection: { exchangeId: id, token: null, mark: state.selection.mark } };
-}
-
-/** True when the exchange id exists in the active session. */
-export function hasExchange(state: PanelState, id: string): boolean {
-  return selectActiveSession(state).exchanges.some((x) => x.id === id);
 }
 
 function assertNever(value: never): never {

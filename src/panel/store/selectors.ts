@@ -21,7 +21,11 @@ export interface ActiveSession {
   current: boolean;
 }
 
-const activeCache = new WeakMap<object, ActiveSession>();
+/**
+ * Keyed by the session's exchanges: a source's update that changes only its busy state gives the same
+ * ActiveSession object, so nothing derived from it is rebuilt.
+ */
+const activeCache = new WeakMap<readonly HttpExchange[], ActiveSession>();
 
 export function selectImportedSession(state: PanelState, id: string): ImportedSession | undefined {
   return state.imports.find((s) => s.id === id);
@@ -31,22 +35,27 @@ export function selectImportedSession(state: PanelState, id: string): ImportedSe
 export function selectActiveSession(state: PanelState): ActiveSession {
   const imported =
     state.activeSession === LIVE_SESSION ? undefined : selectImportedSession(state, state.activeSession);
-  const source: object = imported ?? state.live;
-  const model = imported ? imported.model : state.liveModel;
-  const cached = activeCache.get(source);
-  if (cached && cached.model === model) return cached;
-  const exchanges = imported ? imported.exchanges : state.live.exchanges;
-  const session: ActiveSession = imported
-    ? { id: imported.id, kind: 'import', name: imported.name, exchanges, model, current: model !== null }
-    : {
-        id: LIVE_SESSION,
-        kind: 'live',
-        name: state.tabId === null ? 'Live' : `Live · tab ${state.tabId}`,
-        exchanges,
-        model,
-        current: model !== null && model.exchanges.length === exchanges.length,
-      };
-  activeCache.set(source, session);
+  const source = imported ?? state.live;
+  const id = imported ? imported.id : LIVE_SESSION;
+  const name = imported ? imported.name : state.tabId === null ? 'Live' : `Live · tab ${state.tabId}`;
+  const cached = activeCache.get(source.exchanges);
+  if (
+    cached &&
+    cached.id === id &&
+    cached.name === name &&
+    cached.model === source.model &&
+    cached.current === source.current
+  )
+    return cached;
+  const session: ActiveSession = {
+    id,
+    kind: imported ? 'import' : 'live',
+    name,
+    exchanges: source.exchanges,
+    model: source.model,
+    current: source.current,
+  };
+  activeCache.set(source.exchanges, session);
   return session;
 }
 
@@ -81,6 +90,7 @@ export interface ExchangeRow {
   /** Endpoint label ("OTP check"), or the URL's path for traffic no provider knows. */
   label: string;
   path: string;
+  /** The model's error code for the exchange (`AnalyzedExchange.errorCode`); null until the model has it. */
   errorCode: string | null;
   /**
    * Passes the "Session API only" filter: a provider endpoint, or an app call a challenge or grant points at
@@ -94,6 +104,11 @@ export interface ExchangeRow {
 
 const classificationCache = new WeakMap<HttpExchange, ExchangeClassification | null>();
 
+/**
+ * The model's classification of the exchange; until the analyser has reached it, the registry's, which is
+ * the analyser's own first step on the same exchange: the label a row shows does not change when the model
+ * arrives.
+ */
 function classificationOf(exchange: HttpExchange, analyzed: AnalyzedExchange | undefined) {
   if (analyzed && analyzed.exchange === exchange) return analyzed.classification;
   if (classificationCache.has(exchange)) return classificationCache.get(exchange) ?? null;
@@ -102,43 +117,24 @@ function classificationOf(exchange: HttpExchange, analyzed: AnalyzedExchange | u
   return found;
 }
 
-function pathOf(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.pathname}${parsed.search}`;
-  } catch {
-    return url;
-  }
-}
-
 /**
- * What a row needs from the exchange alone (its path, the error code in its body), kept per exchange object:
- * the rows are rebuilt whenever the model or the list changes (every live capture), and parsing 10,000 URLs
- * and error bodies again each time is most of that cost.
+ * The URL's path and query, kept per exchange object: the rows are rebuilt whenever the model or the list
+ * changes (every live capture), and parsing 10,000 URLs again each time is most of that cost.
  */
-const exchangeFactsCache = new WeakMap<HttpExchange, { path: string; errorCode: string | null }>();
+const pathCache = new WeakMap<HttpExchange, string>();
 
-function exchangeFacts(exchange: HttpExchange): { path: string; errorCode: string | null } {
-  let facts = exchangeFactsCache.get(exchange);
-  if (facts === undefined) {
-    facts = { path: pathOf(exchange.url), errorCode: errorCodeOf(exchange) };
-    exchangeFactsCache.set(exchange, facts);
+function pathOf(exchange: HttpExchange): string {
+  let path = pathCache.get(exchange);
+  if (path === undefined) {
+    try {
+      const parsed = new URL(exchange.url);
+      path = `${parsed.pathname}${parsed.search}`;
+    } catch {
+      path = exchange.url;
+    }
+    pathCache.set(exchange, path);
   }
-  return facts;
-}
-
-/** Reads a `{"code": …}` error body without the analyser (before it has caught up). */
-function errorCodeOf(exchange: HttpExchange): string | null {
-  if (exchange.status < 400 || exchange.responseBody.kind !== 'text') return null;
-  const text = exchange.responseBody.text;
-  if (text.length > 10_000 || !text.trimStart().startsWith('{')) return null;
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    const code = (parsed as { code?: unknown } | null)?.code;
-    return typeof code === 'string' ? code : null;
-  } catch {
-    return null;
-  }
+  return path;
 }
 
 const referencedCache = new WeakMap<SessionModel, Set<number>>();
@@ -159,20 +155,21 @@ export function referencedExchanges(model: SessionModel | null): ReadonlySet<num
   return set;
 }
 
-const rowsCache = new WeakMap<ActiveSession, ExchangeRow[]>();
+/** Rows per list of exchanges, with the model they were read from. */
+const rowsCache = new WeakMap<readonly HttpExchange[], { model: SessionModel | null; rows: ExchangeRow[] }>();
 
 /** Every exchange of the active session as a table row, in capture order. */
 export function selectAllRows(state: PanelState): readonly ExchangeRow[] {
   const session = selectActiveSession(state);
-  const cached = rowsCache.get(session);
-  if (cached) return cached;
+  const cached = rowsCache.get(session.exchanges);
+  if (cached && cached.model === session.model) return cached.rows;
   const analyzed = analyzedById(session.model);
   const referenced = referencedExchanges(session.model);
   const rows = session.exchanges.map((exchange, i): ExchangeRow => {
     const a = analyzed.get(exchange.id);
     const usable = a && a.exchange === exchange ? a : undefined;
     const classification = classificationOf(exchange, usable);
-    const { path, errorCode } = exchangeFacts(exchange);
+    const path = pathOf(exchange);
     return {
       id: exchange.id,
       number: i + 1,
@@ -181,14 +178,14 @@ export function selectAllRows(state: PanelState): readonly ExchangeRow[] {
       classification,
       label: classification?.label ?? path,
       path,
-      errorCode: usable ? usable.errorCode : errorCode,
+      errorCode: a?.errorCode ?? null,
       sessionApi: classification !== null || (a !== undefined && referenced.has(a.index)),
       pageReported: exchange.pageReported === true,
       byInspector: exchange.initiator === 'inspector' || exchange.sources.includes('inspector'),
       findings: a?.findingIds.length ?? 0,
     };
   });
-  rowsCache.set(session, rows);
+  rowsCache.set(session.exchanges, { model: session.model, rows });
   return rows;
 }
 

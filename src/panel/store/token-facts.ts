@@ -12,7 +12,7 @@ import {
   readVerificationClaims,
   type VerificationCheck,
 } from '../../core/tokens/claims.ts';
-import type { TokenKind } from '../../core/tokens/types.ts';
+import { tokenRole } from '../../core/tokens/kinds.ts';
 
 const LOCATION_TITLES: Record<TokenLocation, string> = {
   'request.authorization': 'Authorization',
@@ -26,20 +26,6 @@ const LOCATION_TITLES: Record<TokenLocation, string> = {
 
 export function locationTitle(location: TokenLocation): string {
   return LOCATION_TITLES[location] ?? location;
-}
-
-const KIND_TITLES: Record<TokenKind, string> = {
-  'prelude-access': 'Prelude access token',
-  'prelude-challenge': 'Prelude challenge token',
-  'prelude-verification': 'Custom-step verification token',
-  'dpop-proof': 'DPoP proof (RFC 9449)',
-  'dynamic-elevated': 'Dynamic elevated token',
-  'dynamic-session': 'Dynamic session token',
-  'generic-jwt': 'JWT',
-};
-
-export function kindTitle(kind: TokenKind): string {
-  return KIND_TITLES[kind] ?? kind;
 }
 
 /** The token at a location (the nth one there), or the first token of the exchange. */
@@ -63,7 +49,7 @@ export function accessVersionFor(model: SessionModel | null, raw: string): Acces
 
 /**
  * The checks a verification token sent on `/stepup/continue` must pass against the challenge token sent with
- * it (Prelude's server rules): sub, challenge_id, key = current_step, status, exp/nbf at the request time, and
+ * it (the server's rules): sub, challenge_id, key = current_step, status, exp/nbf at the request time, and
  * its jti not used by an earlier verification token of the session.
  */
 export function verificationChecksFor(
@@ -71,7 +57,7 @@ export function verificationChecksFor(
   analyzed: AnalyzedExchange,
   token: ExchangeToken,
 ): VerificationCheck[] | null {
-  if (!token.decoded.ok || token.decoded.kind !== 'prelude-verification') return null;
+  if (!token.decoded.ok || tokenRole(token.decoded.kind) !== 'verification') return null;
   const challenge = analyzed.tokens.find((t) => t.location === 'request.body.challenge_token');
   const challengeClaims = challenge?.decoded.ok
     ? readChallengeClaims(challenge.decoded.claims)

@@ -1,42 +1,20 @@
 /**
  * The panel's state: one plain, serialisable-ish object held by one vanilla zustand store (see
- * `panel-store.ts`). Everything the views show is derived from it by selectors (`selectors.ts`).
+ * `panel-store.ts`). Sessions come from their sources (`../session/`), everything else from the commands and
+ * the views; what the views show is derived from it by selectors (`selectors.ts`).
  */
-import type { HttpExchange } from '../../core/http/exchange.ts';
-import type { SessionModel, TokenLocation } from '../../core/model/types.ts';
-import type { TabLogState } from '../../shared/messages.ts';
-import type { LogEvent, LogSnapshot } from '../log-source.ts';
+import type { TokenLocation } from '../../core/model/types.ts';
 import type { ActionResult, BackgroundCaptureState } from '../panel-services.ts';
+import type { ImportPhase } from '../session/file-source.ts';
+import type { ImportedSession, LiveSession, SessionUpdate } from '../session/types.ts';
+
+export { LIVE_SESSION } from '../session/types.ts';
+export type { ImportedSession, LiveSession, SessionUpdate } from '../session/types.ts';
 
 /** The panel's top-level views (tabs under the toolbar). */
 export type ViewId = 'timeline' | 'exchanges' | 'findings' | 'sdk';
 
 export type ThemeName = 'light' | 'dark';
-
-/** Id of the live session (the inspected tab's capture log); imported sessions have their own ids. */
-export const LIVE_SESSION = 'live';
-
-/** The inspected tab's log as the panel mirrors it from chrome.storage.session. */
-export interface LiveLog {
-  /** False until the first `loadLog` answered. */
-  loaded: boolean;
-  state: TabLogState | undefined;
-  /** Capture order (the order of `state.ids`); a merge replaces an element in place. */
-  exchanges: readonly HttpExchange[];
-}
-
-/** A file opened with Import: analysed once, kept apart from the live log, switchable. */
-export interface ImportedSession {
-  id: string;
-  /** File name, or the name the importer derived. */
-  name: string;
-  /** What the importer recognised (`har`, `inspector-json`, …). */
-  kind: string;
-  exchanges: readonly HttpExchange[];
-  /** Entries the importer could not use. */
-  skipped: number;
-  model: SessionModel | null;
-}
 
 /** What is selected in the active session. */
 export interface Selection {
@@ -44,7 +22,7 @@ export interface Selection {
   exchangeId: string | null;
   /** The token of that exchange the token inspector focuses on (a location, plus which one when repeated). */
   token: { location: TokenLocation; nth: number } | null;
-  /** The timeline mark that has the keyboard cursor (see `timeline-layout.ts` for mark ids). */
+  /** The timeline mark that has the keyboard cursor (see `timeline/marks.ts` for mark ids). */
   mark: string | null;
 }
 
@@ -76,7 +54,7 @@ export interface ImportProgress {
   name: string;
   /** 0..1 */
   fraction: number;
-  phase: 'reading' | 'parsing' | 'analysing';
+  phase: ImportPhase;
   /**
    * The imported session already shown (its first rows, or all of them before the analysis) while the rest
    * loads: the progress is then a bar beside it rather than a dialog over it.
@@ -98,11 +76,9 @@ export interface Notice {
 export interface PanelState {
   /** The inspected tab, or null when the panel was opened without one. */
   tabId: number | null;
-  live: LiveLog;
-  /** The analyser's snapshot for the live log; null before the first analysis (and right after a clear). */
-  liveModel: SessionModel | null;
-  /** True while the analyser is working on the live log. */
-  analysing: boolean;
+  /** The inspected tab's log, its model, as the live source last reported them. */
+  live: LiveSession;
+  /** Imported files, each as its source last reported it, in the order they were opened. */
   imports: readonly ImportedSession[];
   /** {@link LIVE_SESSION} or an imported session's id. */
   activeSession: string;
@@ -120,21 +96,10 @@ export interface PanelState {
   otpActions: Readonly<Record<string, OtpActionState>>;
 }
 
-/** Everything that changes the state. Log events come from `log-source.ts`; the rest from the UI and services. */
+/** Everything that changes the state. Session updates come from the sources; the rest from commands and views. */
 export type PanelEvent =
-  | LogEvent
-  | { type: 'logLoaded'; snapshot: LogSnapshot }
-  | { type: 'liveModelUpdated'; model: SessionModel | null }
-  | { type: 'analysisStateChanged'; analysing: boolean }
-  | { type: 'sessionImported'; session: ImportedSession }
-  /** An import shown early (first rows, then every row before its model) gets the rest; selection is kept. */
-  | {
-      type: 'importUpdated';
-      id: string;
-      exchanges?: readonly HttpExchange[];
-      skipped?: number;
-      model?: SessionModel | null;
-    }
+  /** A source's whole session; a first update of an import opens it (and shows it). */
+  | { type: 'sessionUpdated'; update: SessionUpdate }
   | { type: 'sessionSwitched'; id: string }
   | { type: 'sessionClosed'; id: string }
   | { type: 'viewChanged'; view: ViewId }

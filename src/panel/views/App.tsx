@@ -4,7 +4,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { useDispatch, usePanelStore, useStore } from '../hooks.ts';
+import { useCommands, useDispatch, usePanelStore, useStore } from '../hooks.ts';
 import { selectActiveSession, selectAllRows, selectFindingCounts } from '../store/selectors.ts';
 import type { ViewId } from '../store/types.ts';
 import { EmptyState } from './EmptyState.tsx';
@@ -228,12 +228,12 @@ function ViewTabs() {
 
 function Notice() {
   const notice = useStore((s) => s.notice);
-  const dispatch = useDispatch();
+  const commands = useCommands();
   useEffect(() => {
     if (!notice || notice.tone === 'error') return undefined;
-    const id = setTimeout(() => dispatch({ type: 'noticeShown', notice: null }), 8000);
+    const id = setTimeout(() => commands.dismissNotice(), 8000);
     return () => clearTimeout(id);
-  }, [notice, dispatch]);
+  }, [notice, commands]);
   if (!notice) return null;
   return (
     <div
@@ -242,12 +242,7 @@ function Notice() {
       data-testid="notice"
     >
       <span>{notice.text}</span>
-      <button
-        type="button"
-        class="icon-btn"
-        aria-label="Dismiss"
-        onClick={() => dispatch({ type: 'noticeShown', notice: null })}
-      >
+      <button type="button" class="icon-btn" aria-label="Dismiss" onClick={() => commands.dismissNotice()}>
         ✕
       </button>
     </div>

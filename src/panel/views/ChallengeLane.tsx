@@ -1,14 +1,18 @@
 /**
  * One lane of the timeline: a challenge (scope, status, steps, countdowns, OTP actions) or a session's access
- * tokens (versions with their scope chips and diff), above a track of marks placed by `timeline-layout.ts`.
+ * tokens (versions with their scope chips and diff), above a track of marks placed by `timeline/layout.ts`.
+ * What a lane shows of its provider comes from the provider's presentation in the registry.
  */
 import type { Challenge, SessionModel } from '../../core/model/types.ts';
 import { apiBaseOf } from '../../core/actions/rules.ts';
+import { providerModule } from '../../core/providers/registry.ts';
 import { formatDuration, formatIsoTime } from '../../core/tokens/time.ts';
-import { useDispatch, useServices, useStore } from '../hooks.ts';
+import { useCommands, useRules, useStore } from '../hooks.ts';
 import { challengeDeadlines, grantOf, latestAccessToken } from '../store/lane-facts.ts';
 import { selectCanAct } from '../store/selectors.ts';
-import type { TimeScale, TimelineLane, TimelineMark } from '../store/timeline-layout.ts';
+import type { TimeScale } from '../timeline/geometry.ts';
+import type { TimelineLane } from '../timeline/layout.ts';
+import type { TimelineMark } from '../timeline/marks.ts';
 import { ActionButton, Badge, Countdown, ExpiryBadge, ScopeChips, TONE_CLASS } from './common.tsx';
 
 export const MARK_ROW_PX = 22;
@@ -31,13 +35,7 @@ const STATUS_TONE: Record<Challenge['status'], string> = {
   failed: 'error',
 };
 
-const PROVIDER_NAMES: Record<Challenge['provider'], string> = {
-  prelude: 'Prelude',
-  dynamic: 'Dynamic',
-  rfc9470: 'RFC 9470',
-};
-
-/** The scope asked for; an RFC 9470 lane may have none (an acr step-up), then the resource it guards. */
+/** The scope asked for; a lane may have none (an acr step-up), then the resource it guards. */
 function laneTitle(challenge: Challenge): string {
   if (challenge.scope) return challenge.scope;
   const resource = challenge.metadata?.['resource'];
@@ -47,6 +45,8 @@ function laneTitle(challenge: Challenge): string {
 
 export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneProps) {
   const challenge = lane.challenge as Challenge;
+  // A provider id read from a file that no module has still names its lane.
+  const presentation = providerModule(challenge.provider)?.presentation;
   const grant = grantOf(challenge, model);
   const deadlines = challengeDeadlines(challenge, model);
   return (
@@ -59,9 +59,9 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
       aria-label={`Challenge ${challenge.scope ?? ''} ${challenge.status}`}
     >
       <header class="lane-head">
-        {challenge.provider !== 'prelude' ? (
+        {presentation?.laneName !== 'challengeId' ? (
           <span class="muted lane-provider" data-testid="lane-provider">
-            {PROVIDER_NAMES[challenge.provider]}
+            {presentation?.label ?? challenge.provider}
           </span>
         ) : null}
         <span class="lane-title" title={`challenge ${challenge.challengeId ?? '(no id)'} · ${challenge.key}`}>
@@ -90,7 +90,7 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
         <HiddenNote lane={lane} />
         <span class="spacer" />
         {/* Shown while a code could matter: enabled for a pending OTP step, disabled with the reason otherwise. */}
-        {challenge.provider === 'prelude' &&
+        {presentation?.showsRequestStatus === true &&
         (challenge.status === 'pending' || challenge.status === 'expired') ? (
           <OtpActions challenge={challenge} model={model} now={now} />
         ) : null}
@@ -132,51 +132,23 @@ function StepPills({ challenge }: { challenge: Challenge }) {
 }
 
 function OtpActions({ challenge, model, now }: { challenge: Challenge; model: SessionModel; now: number }) {
-  const services = useServices();
-  const dispatch = useDispatch();
+  const commands = useCommands();
+  const rules = useRules();
   const canAct = useStore(selectCanAct);
-  const tabId = useStore((s) => s.tabId);
   const id = challenge.challengeId ?? challenge.key;
   const action = useStore((s) => s.otpActions[id]);
   const busy = action?.busy ?? null;
   const result = action?.last ?? null;
   const apiBase = apiBaseOf(challenge, model);
-  const token = challenge.tokens.at(-1)?.raw;
   const noBase = { enabled: false as const, reason: 'No Session API base is known for this challenge.' };
-  const replayRule = !canAct.enabled
-    ? canAct
-    : apiBase
-      ? services.rules.canReplayOtp(challenge, model, now)
-      : noBase;
-  const retryRule = !canAct.enabled
-    ? canAct
-    : apiBase
-      ? services.rules.canRetryOtp(challenge, model, now)
-      : noBase;
+  const replayRule = !canAct.enabled ? canAct : apiBase ? rules.canReplayOtp(challenge, model, now) : noBase;
+  const retryRule = !canAct.enabled ? canAct : apiBase ? rules.canRetryOtp(challenge, model, now) : noBase;
   // Both disabled for the same cause: say it once.
   const shared =
     !replayRule.enabled && !retryRule.enabled && replayRule.reason === retryRule.reason
       ? replayRule.reason
       : null;
-  const run = (kind: 'replay' | 'retry') => {
-    if (tabId === null || !apiBase) return;
-    const what = kind === 'replay' ? 'Replay OTP' : 'Retry OTP';
-    dispatch({ type: 'otpActionStarted', challengeId: id, action: kind });
-    const call =
-      kind === 'replay'
-        ? services.replayOtp(tabId, { apiBase, challengeToken: token ?? '' })
-        : services.retryOtp(tabId, { apiBase });
-    call.then(
-      (r) => dispatch({ type: 'otpActionFinished', challengeId: id, what, result: r }),
-      (error: unknown) =>
-        dispatch({
-          type: 'otpActionFinished',
-          challengeId: id,
-          what,
-          result: { ok: false, reason: String(error) },
-        }),
-    );
-  };
+  const run = (kind: 'replay' | 'retry') => commands.runOtpAction(kind, challenge, model);
   return (
     <>
       <span class="lane-actions">

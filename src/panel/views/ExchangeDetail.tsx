@@ -8,7 +8,7 @@ import { droppedBodyNote } from '../../core/http/body.ts';
 import type { Body, HttpExchange } from '../../core/http/exchange.ts';
 import type { AnalyzedExchange, Finding, SessionModel } from '../../core/model/types.ts';
 import { formatDuration, formatIsoTime } from '../../core/tokens/time.ts';
-import { useDispatch, useNow, useServices, useStore } from '../hooks.ts';
+import { useCommands, useDispatch, useNow, useRules, useStore } from '../hooks.ts';
 import type { ActionResult } from '../panel-services.ts';
 import { selectActiveSession, selectCanAct, selectSelectedExchange } from '../store/selectors.ts';
 import { ActionButton, Badge, ClockTime, TONE_CLASS } from './common.tsx';
@@ -60,21 +60,22 @@ function DetailHeader({
   number: number;
   onClose: () => void;
 }) {
-  const services = useServices();
+  const commands = useCommands();
+  const rules = useRules();
   const canAct = useStore(selectCanAct);
   const tabId = useStore((s) => s.tabId);
   const dispatch = useDispatch();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<ActionResult | null>(null);
-  const rule = services.rules.canReplayVerbatim(exchange);
+  const rule = rules.canReplayVerbatim(exchange);
   const availability = canAct.enabled ? rule : canAct;
   const replay = () => {
     if (tabId === null) return;
     setBusy(true);
     setResult(null);
-    services
-      .replayVerbatim(tabId, exchange)
-      .then(setResult, (error: unknown) => setResult({ ok: false, reason: String(error) }))
+    void commands
+      .replayVerbatim(exchange)
+      .then(setResult)
       .finally(() => setBusy(false));
   };
   const elapsed = exchange.endedAt === undefined ? null : Math.max(0, exchange.endedAt - exchange.startedAt);

@@ -107,7 +107,7 @@ export function ExchangesTable({ searchRef }: { searchRef?: { current: HTMLInput
           }}
           data-testid="search"
         />
-        <label class="check" title="Prelude Session API calls, plus app calls a challenge or grant points at">
+        <label class="check" title="Step-up API calls, plus app calls a challenge or grant points at">
           <input
             type="checkbox"
             checked={filter.apiOnly}

@@ -1,5 +1,5 @@
 /**
- * What the Prelude SDK keeps in the page (localStorage and IndexedDB), read when the user asks: cached
+ * What the step-up SDK keeps in the page (localStorage and IndexedDB), read when the user asks: cached
  * challenge tokens, the cached access token (decoded), the DPoP key's thumbprint and stored nonce, and whether
  * a refresh token is stored (never its value).
  */
@@ -7,9 +7,10 @@ import { useState } from 'preact/hooks';
 import type { SdkState } from '../../core/actions/sdk-state.ts';
 import { readChallengeClaims } from '../../core/tokens/claims.ts';
 import { parseScopes } from '../../core/tokens/scopes.ts';
+import { tokenRole } from '../../core/tokens/kinds.ts';
 import { formatIsoTime } from '../../core/tokens/time.ts';
 import type { TokenDecodeResult } from '../../core/tokens/types.ts';
-import { useNow, useServices, useStore } from '../hooks.ts';
+import { useCommands, useNow, useStore } from '../hooks.ts';
 import { LIVE_SESSION } from '../store/types.ts';
 import { ActionButton, ClaimTime, ExpiryBadge, ScopeChips, prettyValue } from './common.tsx';
 
@@ -20,7 +21,7 @@ type ReadState =
   | { state: 'error'; message: string };
 
 export function SdkStateView() {
-  const services = useServices();
+  const commands = useCommands();
   const tabId = useStore((s) => s.tabId);
   const onLive = useStore((s) => s.activeSession === LIVE_SESSION);
   const [read, setRead] = useState<ReadState>({ state: 'idle' });
@@ -36,16 +37,15 @@ export function SdkStateView() {
   const run = () => {
     if (tabId === null) return;
     setRead({ state: 'busy' });
-    services.readSdkState(tabId).then(
-      (result) =>
+    void commands
+      .readSdkState()
+      .then((read) =>
         setRead(
-          result.ok
-            ? { state: 'done', value: result.state, at: services.now() }
-            : { state: 'error', message: result.reason },
+          read.ok
+            ? { state: 'done', value: read.state, at: read.at }
+            : { state: 'error', message: read.message },
         ),
-      (error: unknown) =>
-        setRead({ state: 'error', message: String(error instanceof Error ? error.message : error) }),
-    );
+      );
   };
   return (
     <div class="sdk-state" data-testid="sdk-state">
@@ -212,7 +212,7 @@ function TokenLine({
   if (!decoded) return <span class="muted">{problem ?? 'no token'}</span>;
   if (!decoded.ok) return <span class="status-fail">{decoded.message}</span>;
   const exp = typeof decoded.claims['exp'] === 'number' ? decoded.claims['exp'] : undefined;
-  if (decoded.kind === 'prelude-challenge') {
+  if (tokenRole(decoded.kind) === 'challenge') {
     const c = readChallengeClaims(decoded.claims);
     return (
       <details class="sdk-jwt">

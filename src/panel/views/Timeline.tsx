@@ -9,14 +9,9 @@ import { formatDuration, formatIsoTime } from '../../core/tokens/time.ts';
 import { useDispatch, useNow, useStore } from '../hooks.ts';
 import { modelDeadlines } from '../store/lane-facts.ts';
 import { selectActiveSession } from '../store/selectors.ts';
-import {
-  layoutTimeline,
-  neighbourMark,
-  type MarkDirection,
-  type TimelineLane,
-  type TimelineLayout,
-  type TimelineMark,
-} from '../store/timeline-layout.ts';
+import { layoutTimeline, type TimelineLane, type TimelineLayout } from '../timeline/layout.ts';
+import type { TimelineMark } from '../timeline/marks.ts';
+import { directionOfKey, neighbourMark } from '../timeline/navigation.ts';
 import { AccessLane, ChallengeLane } from './ChallengeLane.tsx';
 import { ClockTime } from './common.tsx';
 import { EmptyState } from './EmptyState.tsx';
@@ -27,15 +22,6 @@ const AXIS_START_PX = 130;
 
 /** Track width assumed before measuring (and in DOMs without layout). */
 const FALLBACK_WIDTH = 900;
-
-const KEY_DIRECTIONS: Record<string, MarkDirection> = {
-  ArrowLeft: 'left',
-  ArrowRight: 'right',
-  ArrowUp: 'up',
-  ArrowDown: 'down',
-  Home: 'home',
-  End: 'end',
-};
 
 export function Timeline() {
   const session = useStore(selectActiveSession);
@@ -89,7 +75,7 @@ function TimelineBody({ model }: { model: SessionModel }) {
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
-    const direction = KEY_DIRECTIONS[event.key];
+    const direction = directionOfKey(event.key);
     if (direction) {
       event.preventDefault();
       const next = neighbourMark(layout.lanes, cursor, direction);

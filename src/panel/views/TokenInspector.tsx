@@ -6,14 +6,14 @@
 import { useState } from 'preact/hooks';
 import type { AnalyzedExchange, SessionModel, TokenLocation } from '../../core/model/types.ts';
 import { readChallengeClaims } from '../../core/tokens/claims.ts';
+import { tokenKindLabel, tokenRole } from '../../core/tokens/kinds.ts';
 import { parseScopes } from '../../core/tokens/scopes.ts';
 import type { DecodedToken } from '../../core/tokens/types.ts';
-import { useServices } from '../hooks.ts';
+import { useCommands } from '../hooks.ts';
 import type { FetchJwksVerifyResult } from '../panel-services.ts';
 import {
   TIME_CLAIMS,
   accessVersionFor,
-  kindTitle,
   locationTitle,
   pickToken,
   verificationChecksFor,
@@ -135,14 +135,14 @@ function TokenStateRow({
   analyzed: AnalyzedExchange;
   now: number;
 }) {
-  const services = useServices();
+  const commands = useCommands();
   const [verify, setVerify] = useState<VerifyState>({ state: 'idle' });
   const apiBase = analyzed.classification?.apiBase;
   const exp = typeof decoded.claims['exp'] === 'number' ? decoded.claims['exp'] : undefined;
   const canVerify =
     decoded.kind === 'dpop-proof'
       ? { enabled: false as const, reason: 'A DPoP proof is checked against its own key: see the checklist.' }
-      : decoded.kind === 'prelude-verification'
+      : tokenRole(decoded.kind) === 'verification'
         ? {
             enabled: false as const,
             reason: "Signed by the app backend's key, whose JWKS is not in the traffic.",
@@ -153,14 +153,17 @@ function TokenStateRow({
   const run = () => {
     if (!apiBase) return;
     setVerify({ state: 'busy' });
-    services.fetchJwksAndVerify(decoded.raw, apiBase).then(
-      (result) => setVerify({ state: 'done', result }),
-      (error: unknown) => setVerify({ state: 'error', message: String(error) }),
-    );
+    void commands
+      .verifySignature(decoded.raw, apiBase)
+      .then((check) =>
+        setVerify(
+          check.ok ? { state: 'done', result: check.result } : { state: 'error', message: check.message },
+        ),
+      );
   };
   return (
     <div class="token-state">
-      <span class="badge badge-kind">{kindTitle(decoded.kind)}</span>
+      <span class="badge badge-kind">{tokenKindLabel(decoded.kind)}</span>
       <SignatureBadge verify={verify} />
       {exp !== undefined || decoded.kind !== 'dpop-proof' ? <ExpiryBadge exp={exp} now={now} /> : null}
       <ActionButton
@@ -282,11 +285,21 @@ function KindDetails({
   model: SessionModel | null;
   location: TokenLocation;
 }) {
-  switch (decoded.kind) {
-    case 'prelude-access':
-    case 'dynamic-elevated':
-    case 'dynamic-session':
-    case 'generic-jwt': {
+  if (decoded.kind === 'dpop-proof')
+    return location === 'request.dpop' && analyzed.dpop ? (
+      <section class="kind-details">
+        <h4>RFC 9449 checklist</h4>
+        <DpopChecklist report={analyzed.dpop} exchange={analyzed.exchange} />
+      </section>
+    ) : null;
+  // Shown by what the token is for, whoever issued it; a JWT of no known kind is read for its scopes.
+  const role = tokenRole(decoded.kind) ?? (decoded.kind === 'generic-jwt' ? 'access' : null);
+  switch (role) {
+    case null:
+      return null;
+    case 'access':
+    case 'elevated':
+    case 'session': {
       const version = accessVersionFor(model, decoded.raw);
       const scopes = version ? [...version.scopes] : parseScopes(decoded.claims['scope']);
       return (
@@ -305,7 +318,7 @@ function KindDetails({
         </section>
       );
     }
-    case 'prelude-challenge': {
+    case 'challenge': {
       const claims = readChallengeClaims(decoded.claims);
       return (
         <section class="kind-details">
@@ -348,7 +361,7 @@ function KindDetails({
         </section>
       );
     }
-    case 'prelude-verification': {
+    case 'verification': {
       const token = analyzed.tokens.find((t) => t.location === location && t.decoded.raw === decoded.raw);
       const checks = token ? verificationChecksFor(model, analyzed, token) : null;
       if (!checks) return null;
@@ -371,14 +384,11 @@ function KindDetails({
         </section>
       );
     }
-    case 'dpop-proof':
-      return location === 'request.dpop' && analyzed.dpop ? (
-        <section class="kind-details">
-          <h4>RFC 9449 checklist</h4>
-          <DpopChecklist report={analyzed.dpop} exchange={analyzed.exchange} />
-        </section>
-      ) : null;
     default:
-      return null;
+      return assertNever(role);
   }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unknown token role ${String(value)}`);
 }

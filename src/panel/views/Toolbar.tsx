@@ -3,16 +3,13 @@
  * switcher, capture counters, Export and Import.
  */
 import { useRef, useState } from 'preact/hooks';
-import { PROTOCOL_VERSION } from '../../shared/messages.ts';
-import { useDispatch, useServices, useStore } from '../hooks.ts';
+import { BACKGROUND_CAPTURE_HOSTS } from '../../shared/permissions.ts';
+import { useCommands, useDispatch, useStore } from '../hooks.ts';
 import { selectActiveSession, selectCounters } from '../store/selectors.ts';
-import type { BackgroundCaptureState, ExportedFile, ExportOptions } from '../panel-services.ts';
-import { LIVE_SESSION, type Notice } from '../store/types.ts';
+import type { BackgroundCaptureState, ExportedFile } from '../panel-services.ts';
+import { LIVE_SESSION } from '../store/types.ts';
 import { ClearIcon, DownloadIcon, UploadIcon } from './icons.tsx';
 import { lazyView } from './lazy.tsx';
-import manifest from '../../../manifest.json' with { type: 'json' };
-
-const EXTENSION_VERSION = manifest.version;
 
 export function Toolbar({ onImport }: { onImport: () => void }) {
   return (
@@ -47,9 +44,8 @@ export function StatusBar() {
 }
 
 function ClearButton() {
-  const services = useServices();
+  const commands = useCommands();
   const tabId = useStore((s) => s.tabId);
-  const dispatch = useDispatch();
   const onLive = useStore((s) => s.activeSession === LIVE_SESSION);
   return (
     <button
@@ -62,23 +58,7 @@ function ClearButton() {
       }
       aria-label="Clear"
       disabled={tabId === null}
-      onClick={() => {
-        if (tabId === null) return;
-        services.sendToBackground({ v: PROTOCOL_VERSION, type: 'clearLog', tabId }).then(
-          (reply) => {
-            if (!reply.ok)
-              dispatch({
-                type: 'noticeShown',
-                notice: { tone: 'error', text: `Clear failed: ${reply.error}` },
-              });
-          },
-          (error: unknown) =>
-            dispatch({
-              type: 'noticeShown',
-              notice: { tone: 'error', text: `Clear failed: ${String(error)}` },
-            }),
-        );
-      }}
+      onClick={() => commands.clearLog()}
       data-testid="clear"
     >
       <ClearIcon />
@@ -87,28 +67,16 @@ function ClearButton() {
 }
 
 function PreserveToggle() {
-  const services = useServices();
+  const commands = useCommands();
   const tabId = useStore((s) => s.tabId);
   const preserve = useStore((s) => s.live.state?.preserve ?? true);
-  const dispatch = useDispatch();
   return (
     <label class="tb-check" title="Keep the log when the page navigates or reloads">
       <input
         type="checkbox"
         checked={preserve}
         disabled={tabId === null}
-        onChange={(e) => {
-          if (tabId === null) return;
-          const value = (e.currentTarget as HTMLInputElement).checked;
-          services
-            .sendToBackground({ v: PROTOCOL_VERSION, type: 'setPreserve', tabId, preserve: value })
-            .catch((error: unknown) =>
-              dispatch({
-                type: 'noticeShown',
-                notice: { tone: 'error', text: `Preserve log: ${String(error)}` },
-              }),
-            );
-        }}
+        onChange={(e) => commands.setPreserve((e.currentTarget as HTMLInputElement).checked)}
         data-testid="preserve-log"
       />
       Preserve log
@@ -121,60 +89,12 @@ const HOOK_ORIGIN_UNKNOWN =
   "Not available yet: the browser has not told the inspector this page's origin. Reload the page with DevTools open and it will (the inspector does not ask the page, which could answer anything). Pages without a web origin (chrome://, about:blank, files) cannot have the hook.";
 
 function HookToggle() {
-  const services = useServices();
+  const commands = useCommands();
   const hook = useStore((s) => s.hook);
   const tabId = useStore((s) => s.tabId);
-  const dispatch = useDispatch();
   const origin = hook.origin;
-  const onChange = (event: Event) => {
-    const input = event.currentTarget as HTMLInputElement;
-    const enable = input.checked;
-    if (!origin || tabId === null) return;
-    // Optimistic: the box shows the choice at once, and goes back if the permission or the worker says no.
-    dispatch({ type: 'hookChanged', hook: { busy: true, enabled: enable } });
-    // The permission prompt needs the click's user gesture: requestOrigin is the first call, before any await.
-    const granted = enable ? services.requestOrigin(origin) : Promise.resolve(true);
-    granted
-      .then(async (ok) => {
-        if (!ok) {
-          dispatch({ type: 'hookChanged', hook: { busy: false, enabled: false } });
-          dispatch({
-            type: 'noticeShown',
-            notice: {
-              tone: 'error',
-              text: `No access to ${origin}: capture before DevTools opens stays off.`,
-            },
-          });
-          return;
-        }
-        // The worker registers only if the browser reports this tab on exactly this origin.
-        const reply = await services.sendToBackground({
-          v: PROTOCOL_VERSION,
-          type: 'setHook',
-          origin,
-          enabled: enable,
-          tabId,
-        });
-        if (!reply.ok) throw new Error(reply.error);
-        dispatch({ type: 'hookChanged', hook: { busy: false, enabled: enable } });
-        dispatch({
-          type: 'noticeShown',
-          notice: enable
-            ? {
-                tone: 'success',
-                text: `Capturing on ${origin} from page load on (reload the page to catch its first calls).`,
-              }
-            : { tone: 'info', text: `Stopped capturing on ${origin} before DevTools opens.` },
-        });
-      })
-      .catch((error: unknown) => {
-        dispatch({ type: 'hookChanged', hook: { busy: false, enabled: !enable } });
-        dispatch({
-          type: 'noticeShown',
-          notice: { tone: 'error', text: `Could not change the page hook: ${String(error)}` },
-        });
-      });
-  };
+  // Enabling asks for a permission: the command is the handler's first call (user gesture).
+  const onChange = (event: Event) => commands.setHook((event.currentTarget as HTMLInputElement).checked);
   const label = origin ? `Capture before DevTools opens on ${origin}` : 'Capture before DevTools opens';
   return (
     <label
@@ -199,8 +119,11 @@ function HookToggle() {
 
 const BACKGROUND_CAPTURE_DOES =
   'Captures the headers (and request bodies) of Session API requests in every tab, even with DevTools closed and no page hook. No response bodies: those come from DevTools or the page hook.';
-const BACKGROUND_CAPTURE_ASKS =
-  "Turning it on asks, in one prompt, for the webRequest permission and access to Prelude's and Dynamic's API hosts (*.session.prelude.dev, app.dynamicauth.com); turning it off gives both back.";
+/** The hosts as a user reads them: `*.example.com`, from the `https://*.example.com/*` patterns asked for. */
+const BACKGROUND_CAPTURE_HOST_NAMES = BACKGROUND_CAPTURE_HOSTS.map((pattern) =>
+  pattern.replace(/^[a-z*]+:\/\//, '').replace(/\/.*$/, ''),
+).join(', ');
+const BACKGROUND_CAPTURE_ASKS = `Turning it on asks, in one prompt, for the webRequest permission and access to the step-up API hosts (${BACKGROUND_CAPTURE_HOST_NAMES}); turning it off gives both back.`;
 const BACKGROUND_CAPTURE_COSTS =
   'The cost: while it is on, Chrome sends every request of every page through the inspector: about 1.3x the time of a fast local request, 1.8x for session-API requests (measured, docs/performance.md).';
 
@@ -218,66 +141,13 @@ function backgroundCaptureTitle(state: BackgroundCaptureState | 'unknown'): stri
   }
 }
 
-/** Why a grant is not in effect yet, and when it will be. */
-const PENDING_NOTICE: Notice = {
-  tone: 'info',
-  text: "Background capture is granted and starts at Chrome's next start: Chrome decides when it loads the inspector whether to route requests through it.",
-};
-
-/** What to tell the user once a change of background capture answered. */
-function backgroundCaptureNotice(
-  enable: boolean,
-  before: BackgroundCaptureState,
-  after: BackgroundCaptureState,
-): Notice {
-  if (enable) {
-    if (after === 'pending') return PENDING_NOTICE;
-    if (after === 'off')
-      return {
-        tone: 'error',
-        text: 'The browser did not grant the webRequest permission: background capture stays off.',
-      };
-    return { tone: 'success', text: 'Background capture on.' };
-  }
-  if (after !== 'off') return { tone: 'info', text: 'Background capture stays on in this browser.' };
-  // A grant still pending never started the routing (Chromium decides it when the extension starts).
-  if (before === 'pending') return { tone: 'info', text: 'Background capture off.' };
-  return {
-    tone: 'info',
-    text: 'Background capture off. Chrome keeps routing requests through the inspector until its next start.',
-  };
-}
-
 function BackgroundCaptureToggle() {
-  const services = useServices();
+  const commands = useCommands();
   const { state, busy } = useStore((s) => s.backgroundCapture);
-  const dispatch = useDispatch();
   const checked = state === 'on' || state === 'pending' || state === 'always';
-  const onChange = (event: Event) => {
-    const enable = (event.currentTarget as HTMLInputElement).checked;
-    if (state === 'unknown' || state === 'always' || busy) return;
-    const before = state;
-    // The permission request needs the click's user gesture: it is the first call, before any await.
-    const change = services.setBackgroundCapture(enable);
-    dispatch({ type: 'backgroundCaptureChanged', backgroundCapture: { busy: true } });
-    change.then(
-      (after) => {
-        dispatch({ type: 'backgroundCaptureChanged', backgroundCapture: { state: after, busy: false } });
-        dispatch({
-          type: 'noticeShown',
-          notice: backgroundCaptureNotice(enable, before, after),
-        });
-      },
-      (error: unknown) => {
-        // The state itself never moved while busy: dropping busy shows it again.
-        dispatch({ type: 'backgroundCaptureChanged', backgroundCapture: { busy: false } });
-        dispatch({
-          type: 'noticeShown',
-          notice: { tone: 'error', text: `Could not change background capture: ${String(error)}` },
-        });
-      },
-    );
-  };
+  // Enabling asks for a permission: the command is the handler's first call (user gesture).
+  const onChange = (event: Event) =>
+    commands.setBackgroundCapture((event.currentTarget as HTMLInputElement).checked);
   return (
     <>
       <label class="tb-check background-capture" title={backgroundCaptureTitle(state)}>
@@ -296,7 +166,7 @@ function BackgroundCaptureToggle() {
           type="button"
           class="tb-pending"
           title="Background capture starts at Chrome's next start. Click for why."
-          onClick={() => dispatch({ type: 'noticeShown', notice: PENDING_NOTICE })}
+          onClick={() => commands.explainBackgroundCapturePending()}
           data-testid="background-capture-pending"
         >
           restart needed
@@ -311,6 +181,7 @@ export function SessionSwitcher() {
   const active = useStore(selectActiveSession);
   const tabId = useStore((s) => s.tabId);
   const dispatch = useDispatch();
+  const commands = useCommands();
   if (imports.length === 0) return null;
   return (
     <span class="session-switcher">
@@ -341,7 +212,7 @@ export function SessionSwitcher() {
             type="button"
             class="icon-btn"
             title="Close this imported session"
-            onClick={() => dispatch({ type: 'sessionClosed', id: active.id })}
+            onClick={() => commands.closeSession(active.id)}
             data-testid="close-session"
           >
             ✕
@@ -355,7 +226,7 @@ export function SessionSwitcher() {
 function Counters() {
   const counters = useStore(selectCounters);
   const pageDropped = useStore((s) => s.live.state?.pageDropped);
-  const analysing = useStore((s) => s.analysing);
+  const analysing = useStore((s) => s.live.analysing);
   const tabId = useStore((s) => s.tabId);
   return (
     <span class="counters" data-testid="capture-counters">
@@ -407,10 +278,8 @@ type ExportStep =
   { step: 'options' } | { step: 'preparing' } | { step: 'review'; file: ExportedFile; exchanges: number };
 
 function ExportMenu() {
-  const services = useServices();
+  const commands = useCommands();
   const session = useStore(selectActiveSession);
-  const origin = useStore((s) => s.hook.origin);
-  const dispatch = useDispatch();
   const [open, setOpen] = useState(false);
   const [format, setFormat] = useState<'har' | 'json'>('har');
   const [secrets, setSecrets] = useState(false);
@@ -424,34 +293,19 @@ function ExportMenu() {
   };
   const fail = (error: unknown) => {
     close();
-    dispatch({ type: 'noticeShown', notice: { tone: 'error', text: `Export failed: ${String(error)}` } });
+    commands.exportFailed(error);
   };
   const save = (file: ExportedFile, count: number, withSecrets: boolean) => {
-    services.download(file);
+    commands.saveExport(file, count, withSecrets);
     close();
-    dispatch({
-      type: 'noticeShown',
-      notice: {
-        tone: 'success',
-        text: `Exported ${count} exchanges to ${file.filename}${withSecrets ? ' WITH secrets' : ' (redacted)'}.`,
-      },
-    });
   };
   const prepare = async () => {
     const id = ++run.current;
-    const exchanges = session.exchanges;
-    const options: ExportOptions = {
-      format,
-      redact: !secrets,
-      ...(session.kind === 'live' && origin
-        ? { source: { url: origin } }
-        : { source: { title: session.name } }),
-      creator: { name: 'Step-Up Inspector', version: EXTENSION_VERSION },
-    };
     try {
       if (secrets) {
         // The box, the warning and the red button were the confirmation: save at once.
-        save(await services.exportLog(exchanges, options), exchanges.length, true);
+        const { file, exchanges } = await commands.exportSession({ format, withSecrets: true });
+        save(file, exchanges, true);
         return;
       }
       setFlow({ step: 'preparing' });
@@ -459,9 +313,12 @@ function ExportMenu() {
       await nextPaint();
       if (run.current !== id) return;
       // The summary's code comes with the file, so the review replaces "Preparing…" in one step.
-      const [file] = await Promise.all([services.exportLog(exchanges, options), ExportReview.preload()]);
+      const [{ file, exchanges }] = await Promise.all([
+        commands.exportSession({ format, withSecrets: false }),
+        ExportReview.preload(),
+      ]);
       if (run.current !== id) return;
-      setFlow({ step: 'review', file, exchanges: exchanges.length });
+      setFlow({ step: 'review', file, exchanges });
     } catch (error) {
       if (run.current === id) fail(error);
     }

@@ -2,11 +2,10 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { analyse } from '../../../src/core/model/analyzer.ts';
-import { importFile } from '../../../src/panel/import-flow.ts';
 import { App } from '../../../src/panel/views/App.tsx';
 import { aStepUpFlow } from '../../fixtures/flows.ts';
 import { T0 } from '../../fixtures/tokens.ts';
-import { fakeServices, renderPanel, storeWith } from './render-panel.tsx';
+import { commandsFor, fakeServices, liveUpdate, renderPanel, storeWith } from './render-panel.tsx';
 
 afterEach(cleanup);
 
@@ -37,11 +36,12 @@ describe('App', () => {
   });
 
   it('shows capture counters and finding counts, and switches views', async () => {
-    const { store } = await flowStore();
-    store.dispatch({
-      type: 'tabStateChanged',
-      state: { ...store.getState().live.state!, dropped: 3, truncated: 1, rejected: 2 },
-    });
+    const { store, exchanges, model } = await flowStore();
+    store.dispatch(
+      liveUpdate(exchanges, model, {
+        state: { ...store.getState().live.state!, dropped: 3, truncated: 1, rejected: 2 },
+      }),
+    );
     renderPanel(<App onImportFile={() => undefined} />, store);
     const counters = screen.getByTestId('capture-counters').textContent ?? '';
     expect(counters).toMatch(/captured/);
@@ -157,7 +157,7 @@ describe('Toolbar', () => {
   });
 });
 
-describe('importFile', () => {
+describe('commands.importFile', () => {
   it('reads, parses and analyses a file into a named session, reporting progress', async () => {
     const { exchanges } = await aStepUpFlow({ scope: 'transfer:write' });
     const store = storeWith([], null);
@@ -180,11 +180,7 @@ describe('importFile', () => {
         };
       }),
     });
-    const ok = await importFile(new File(['{"log":{}}'], 'capture.har'), {
-      store,
-      services,
-      analyse: (x) => analyse(x),
-    });
+    const ok = await commandsFor(store, services).importFile(new File(['{"log":{}}'], 'capture.har'));
     expect(ok).toBe(true);
     expect(phases).toEqual(['reading', 'parsing', 'analysing']);
     const state = store.getState();
@@ -198,11 +194,7 @@ describe('importFile', () => {
 
   it('a file the importer refuses leaves the sessions as they were and says why', async () => {
     const store = storeWith([], null);
-    const ok = await importFile(new File(['nope'], 'bad.txt'), {
-      store,
-      services: fakeServices(),
-      analyse: (x) => analyse(x),
-    });
+    const ok = await commandsFor(store, fakeServices()).importFile(new File(['nope'], 'bad.txt'));
     expect(ok).toBe(false);
     expect(store.getState().imports).toEqual([]);
     expect(store.getState().importProgress).toBeNull();

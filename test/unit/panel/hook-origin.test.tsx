@@ -6,7 +6,7 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../../src/panel/views/App.tsx';
-import { fakeServices, renderPanel, storeWith } from './render-panel.tsx';
+import { fakeServices, liveUpdate, renderPanel, storeWith } from './render-panel.tsx';
 
 const platform = vi.hoisted(() => ({
   sendToBackground: vi.fn(),
@@ -21,6 +21,7 @@ vi.mock('../../../src/platform/devtools.ts', () => ({
   },
 }));
 vi.mock('../../../src/platform/page.ts', () => ({ runInPage: platform.runInPage }));
+vi.mock('../../../src/platform/storage.ts', () => ({ sessionStorage: {} }));
 vi.mock('../../../src/platform/permissions.ts', () => ({ requestPageHookAccess: vi.fn() }));
 vi.mock('../../../src/platform/background-capture.ts', () => ({
   backgroundCaptureState: vi.fn(),
@@ -112,10 +113,9 @@ describe('status bar: page-reported drops', () => {
     const store = storeWith([], null);
     const state = store.getState().live.state;
     if (!state) throw new Error('storeWith gives a tab state');
-    store.dispatch({
-      type: 'logLoaded',
-      snapshot: { state: { ...state, dropped: 2, pageDropped: { rate: 880, share: 12 } }, exchanges: [] },
-    });
+    store.dispatch(
+      liveUpdate([], null, { state: { ...state, dropped: 2, pageDropped: { rate: 880, share: 12 } } }),
+    );
     renderPanel(<App onImportFile={() => undefined} />, store);
     const counter = screen.getByTestId('count-page-dropped');
     expect(counter.textContent).toBe('892 page-reported dropped');

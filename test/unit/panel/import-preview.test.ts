@@ -3,7 +3,7 @@ import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import { toHar } from '../../../src/core/http/har.ts';
 import { importLog } from '../../../src/core/export/export.ts';
 import { toInspectorLog } from '../../../src/core/http/log-file.ts';
-import { previewLogText } from '../../../src/panel/import-preview.ts';
+import { previewLogText } from '../../../src/panel/session/import-preview.ts';
 
 function exchanges(count: number): HttpExchange[] {
   return Array.from({ length: count }, (_, i) => ({

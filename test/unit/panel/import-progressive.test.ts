@@ -3,10 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { importLog } from '../../../src/core/export/export.ts';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import { toHar } from '../../../src/core/http/har.ts';
-import { analyse } from '../../../src/core/model/analyzer.ts';
-import { importFile } from '../../../src/panel/import-flow.ts';
-import { PREVIEW_ENTRIES, PREVIEW_HEAD_BYTES } from '../../../src/panel/import-preview.ts';
-import { fakeServices, storeWith } from './render-panel.tsx';
+import { PREVIEW_ENTRIES, PREVIEW_HEAD_BYTES } from '../../../src/panel/session/import-preview.ts';
+import { commandsFor, fakeServices, storeWith } from './render-panel.tsx';
 
 /** Enough app traffic for a HAR larger than the preview head. */
 function bigHar(): { text: string; count: number } {
@@ -29,7 +27,7 @@ function bigHar(): { text: string; count: number } {
   return { text: JSON.stringify(toHar(list)), count: list.length };
 }
 
-describe('importFile, large files', () => {
+describe('commands.importFile, large files', () => {
   it('shows the first entries at once, then every exchange, then the model, in one session', async () => {
     const { text, count } = bigHar();
     const store = storeWith([], null);
@@ -45,11 +43,7 @@ describe('importFile, large files', () => {
       };
       if (!last || last.exchanges !== now.exchanges || last.model !== now.model) seen.push(now);
     });
-    const ok = await importFile(new File([text], 'big.har'), {
-      store,
-      services: fakeServices({ importLog }),
-      analyse: (x) => analyse(x),
-    });
+    const ok = await commandsFor(store, fakeServices({ importLog })).importFile(new File([text], 'big.har'));
     expect(ok).toBe(true);
     expect(seen.map((s) => [s.exchanges, s.model])).toEqual([
       [PREVIEW_ENTRIES, false],

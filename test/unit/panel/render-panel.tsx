@@ -1,17 +1,24 @@
-/** Renders panel views in happy-dom with a real store and fake services (no extension APIs). */
+/** Renders panel views in happy-dom with a real store, real commands and fake services (no extension APIs). */
 import { render } from '@testing-library/preact';
 import type { ComponentChildren } from 'preact';
 import { vi } from 'vitest';
 import { canReplayOtp, canReplayVerbatim, canRetryOtp } from '../../../src/core/actions/rules.ts';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
+import { createAnalyzer } from '../../../src/core/model/analyzer.ts';
 import type { SessionModel } from '../../../src/core/model/types.ts';
-import { ServicesContext, StoreContext } from '../../../src/panel/hooks.ts';
+import { createCommands, type PanelCommands } from '../../../src/panel/commands/index.ts';
+import { CommandsContext, ServicesContext, StoreContext } from '../../../src/panel/hooks.ts';
 import type { BackgroundCaptureState, PanelServices } from '../../../src/panel/panel-services.ts';
 import { createPanelStore, type PanelStore } from '../../../src/panel/store/panel-store.ts';
 import type { PanelState } from '../../../src/panel/store/types.ts';
+import { liveUpdate } from './updates.ts';
+
+export { importUpdate, liveUpdate, tabState } from './updates.ts';
 
 export function fakeServices(overrides: Partial<PanelServices> = {}): PanelServices {
   return {
+    loadLog: vi.fn(async () => ({ state: undefined, exchanges: [] })),
+    followLog: vi.fn(() => () => undefined),
     rules: { canReplayOtp, canRetryOtp, canReplayVerbatim },
     sendToBackground: vi.fn(async () => ({ ok: true as const })),
     inspectedOrigin: vi.fn(async () => 'http://localhost:5173'),
@@ -42,6 +49,11 @@ export function fakeServices(overrides: Partial<PanelServices> = {}): PanelServi
   };
 }
 
+/** The commands of a panel on `store` and `services`, with the real analyser. */
+export function commandsFor(store: PanelStore, services: PanelServices): PanelCommands {
+  return createCommands({ store, services, loadAnalyzer: async (options) => createAnalyzer(options) });
+}
+
 /** A store holding `exchanges` as the live log of tab 7, analysed as `model`. */
 export function storeWith(
   exchanges: HttpExchange[],
@@ -49,23 +61,7 @@ export function storeWith(
   state: Partial<PanelState> = {},
 ): PanelStore {
   const store = createPanelStore({ tabId: 7, ...state });
-  store.dispatch({
-    type: 'logLoaded',
-    snapshot: {
-      state: {
-        tabId: 7,
-        seq: exchanges.length,
-        ids: exchanges.map((x) => x.id),
-        dropped: 0,
-        truncated: 0,
-        rejected: 0,
-        preserve: true,
-        clearedAt: 0,
-      },
-      exchanges,
-    },
-  });
-  if (model) store.dispatch({ type: 'liveModelUpdated', model });
+  store.dispatch(liveUpdate(exchanges, model));
   return store;
 }
 
@@ -74,10 +70,13 @@ export function renderPanel(
   store: PanelStore,
   services: PanelServices = fakeServices(),
 ) {
+  const commands = commandsFor(store, services);
   const result = render(
     <StoreContext.Provider value={store}>
-      <ServicesContext.Provider value={services}>{ui}</ServicesContext.Provider>
+      <ServicesContext.Provider value={services}>
+        <CommandsContext.Provider value={commands}>{ui}</CommandsContext.Provider>
+      </ServicesContext.Provider>
     </StoreContext.Provider>,
   );
-  return { ...result, store, services };
+  return { ...result, store, services, commands };
 }

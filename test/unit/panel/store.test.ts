@@ -2,17 +2,17 @@ import { describe, expect, it, vi } from 'vitest';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import { analyse, createAnalyzer } from '../../../src/core/model/analyzer.ts';
 import type { SessionModel } from '../../../src/core/model/types.ts';
-import type { TabLogState } from '../../../src/shared/messages.ts';
-import type { LogEvent, LogSnapshot } from '../../../src/panel/log-source.ts';
+import { isAppendOf } from '../../../src/panel/session/analysis.ts';
 import {
-  connectAnalysis,
-  isAppendOf,
-  whenAnalysed,
-  type AnalyzerLike,
-} from '../../../src/panel/store/analysis.ts';
-import { connectLog } from '../../../src/panel/store/connect-log.ts';
-import { createPanelStore } from '../../../src/panel/store/panel-store.ts';
-import { applyLogEvent, initialPanelState, reducePanel } from '../../../src/panel/store/reduce.ts';
+  applyLogEvent,
+  type LogEvent,
+  type LogMirror,
+  type LogSnapshot,
+} from '../../../src/panel/session/live-log.ts';
+import { openLiveSource } from '../../../src/panel/session/live-source.ts';
+import type { AnalyzerLike, LiveSession } from '../../../src/panel/session/types.ts';
+import { createPanelStore, type PanelStore } from '../../../src/panel/store/panel-store.ts';
+import { initialPanelState, reducePanel } from '../../../src/panel/store/reduce.ts';
 import {
   filterRows,
   rowMatches,
@@ -23,88 +23,86 @@ import {
   selectSelectedExchange,
   selectVisibleRows,
 } from '../../../src/panel/store/selectors.ts';
-import { LIVE_SESSION, type ImportedSession, type PanelState } from '../../../src/panel/store/types.ts';
+import { LIVE_SESSION, type PanelState } from '../../../src/panel/store/types.ts';
 import { anExchange, jsonBody } from '../../fixtures/exchanges.ts';
 import { aStepUpFlow } from '../../fixtures/flows.ts';
-
-function tabState(ids: string[], extra: Partial<TabLogState> = {}): TabLogState {
-  return {
-    tabId: 7,
-    seq: ids.length,
-    ids,
-    dropped: 0,
-    truncated: 0,
-    rejected: 0,
-    preserve: true,
-    clearedAt: 0,
-    ...extra,
-  };
-}
+import { importUpdate, liveUpdate, tabState } from './updates.ts';
 
 function ex(id: string, path = '/refresh', extra: Partial<HttpExchange> = {}): HttpExchange {
   return { ...anExchange({ id, path }), ...extra };
 }
 
-function loaded(exchanges: HttpExchange[], state: Partial<PanelState> = {}): PanelState {
-  const base = initialPanelState({ tabId: 7, ...state });
-  return applyLogEvent(base, {
-    type: 'logLoaded',
-    snapshot: { state: tabState(exchanges.map((x) => x.id)), exchanges },
-  });
+const EMPTY: LogMirror = { loaded: false, state: undefined, exchanges: [] };
+
+/** The mirror of tab 7's log once `exchanges` were read. */
+function read(exchanges: HttpExchange[]): LogMirror {
+  return applyLogEvent(EMPTY, { type: 'logLoaded', snapshot: { state: tabState(exchanges), exchanges } });
 }
 
-const anImport = (id: string, exchanges: HttpExchange[] = [ex(`${id}-1`)]): ImportedSession => ({
-  id,
-  name: `${id}.har`,
-  kind: 'har',
-  exchanges,
-  skipped: 0,
-  model: null,
-});
+/** A panel whose live source has read `exchanges` (and analysed them as `model`). */
+function loaded(
+  exchanges: HttpExchange[],
+  state: Partial<PanelState> = {},
+  model: SessionModel | null = null,
+) {
+  return reducePanel(initialPanelState({ tabId: 7, ...state }), liveUpdate(exchanges, model));
+}
 
-describe('applyLogEvent', () => {
-  it('logLoaded replaces the live log with the snapshot and marks it loaded', () => {
+/** What the live source reports once its log changed by `event` (the model kept, as the source keeps it). */
+function logChanged(state: PanelState, event: LogEvent): PanelState {
+  const mirror = applyLogEvent(state.live, event);
+  return reducePanel(state, liveUpdate(mirror.exchanges, state.live.model, { ...mirror }));
+}
+
+function captured(state: PanelState, exchange: HttpExchange): PanelState {
+  return logChanged(state, { type: 'exchangeCaptured', exchange });
+}
+
+const anImport = (id: string, exchanges: HttpExchange[] = [ex(`${id}-1`)]) =>
+  importUpdate({ id, name: `${id}.har`, kind: 'har', exchanges, skipped: 0, model: null });
+
+describe('the live log mirror', () => {
+  it('logLoaded replaces the mirror with the snapshot and marks it loaded', () => {
     const a = ex('7-0');
-    const state = loaded([a]);
-    expect(state.live.loaded).toBe(true);
-    expect(state.live.exchanges).toEqual([a]);
-    expect(state.live.state?.ids).toEqual(['7-0']);
-    expect(state.liveModel).toBeNull();
+    const log = read([a]);
+    expect(log.loaded).toBe(true);
+    expect(log.exchanges).toEqual([a]);
+    expect(log.state?.ids).toEqual(['7-0']);
   });
 
   it('exchangeCaptured appends a new id in capture order', () => {
-    const state = loaded([ex('7-0')]);
-    const next = applyLogEvent(state, { type: 'exchangeCaptured', exchange: ex('7-1') });
-    expect(next.live.exchanges.map((x) => x.id)).toEqual(['7-0', '7-1']);
-    expect(state.live.exchanges).toHaveLength(1); // pure: the old state is untouched
+    const log = read([ex('7-0')]);
+    const next = applyLogEvent(log, { type: 'exchangeCaptured', exchange: ex('7-1') });
+    expect(next.exchanges.map((x) => x.id)).toEqual(['7-0', '7-1']);
+    expect(log.exchanges).toHaveLength(1); // pure: the old mirror is untouched
   });
 
   it('exchangeCaptured with a known id replaces that exchange in place (a merge added its body)', () => {
     const first = ex('7-0', '/stepup/request');
     const second = ex('7-1');
-    const state = loaded([first, second]);
+    const log = read([first, second]);
     const merged = {
       ...first,
       responseBody: jsonBody({ status: 'review' }),
       sources: ['webrequest', 'devtools'],
     } as HttpExchange;
-    const next = applyLogEvent(state, { type: 'exchangeCaptured', exchange: merged });
-    expect(next.live.exchanges).toHaveLength(2);
-    expect(next.live.exchanges[0]).toBe(merged);
-    expect(next.live.exchanges[1]).toBe(second);
+    const next = applyLogEvent(log, { type: 'exchangeCaptured', exchange: merged });
+    expect(next.exchanges).toHaveLength(2);
+    expect(next.exchanges[0]).toBe(merged);
+    expect(next.exchanges[1]).toBe(second);
   });
 
   it('exchangeCaptured with the very same object changes nothing', () => {
     const a = ex('7-0');
-    const state = loaded([a]);
-    expect(applyLogEvent(state, { type: 'exchangeCaptured', exchange: a })).toBe(state);
+    const log = read([a]);
+    expect(applyLogEvent(log, { type: 'exchangeCaptured', exchange: a })).toBe(log);
   });
 
   it('tabStateChanged updates counters and settings', () => {
     const state = loaded([ex('7-0')]);
-    const next = applyLogEvent(state, {
+    const next = logChanged(state, {
       type: 'tabStateChanged',
-      state: tabState(['7-0'], { dropped: 2, truncated: 1, rejected: 3, preserve: false }),
+      state: tabState([ex('7-0')], { dropped: 2, truncated: 1, rejected: 3, preserve: false }),
     });
     expect(selectCounters(next)).toEqual({ exchanges: 1, dropped: 2, truncated: 1, rejected: 3 });
     expect(next.live.state?.preserve).toBe(false);
@@ -114,31 +112,29 @@ describe('applyLogEvent', () => {
   it('tabStateChanged drops exchanges evicted from state.ids, and a selection on them', () => {
     let state = loaded([ex('7-0'), ex('7-1'), ex('7-2')]);
     state = reducePanel(state, { type: 'exchangeSelected', id: '7-0' });
-    const next = applyLogEvent(state, {
+    const next = logChanged(state, {
       type: 'tabStateChanged',
-      state: tabState(['7-1', '7-2'], { dropped: 1 }),
+      state: tabState([ex('7-1'), ex('7-2')], { dropped: 1 }),
     });
     expect(next.live.exchanges.map((x) => x.id)).toEqual(['7-1', '7-2']);
     expect(next.selection.exchangeId).toBeNull();
     expect(next.detailOpen).toBe(false);
   });
 
-  it('logCleared empties the live log and its model and closes a live selection', () => {
+  it('logCleared empties the mirror and closes a live selection', () => {
     let state = loaded([ex('7-0')]);
-    state = reducePanel(state, { type: 'liveModelUpdated', model: { version: 1 } as SessionModel });
     state = reducePanel(state, { type: 'exchangeSelected', id: '7-0' });
-    const next = applyLogEvent(state, { type: 'logCleared' });
+    const next = logChanged(state, { type: 'logCleared' });
     expect(next.live.exchanges).toEqual([]);
-    expect(next.liveModel).toBeNull();
     expect(next.selection.exchangeId).toBeNull();
     expect(next.detailOpen).toBe(false);
   });
 
   it('logCleared keeps the selection of an imported session being viewed', () => {
     let state = loaded([ex('7-0')]);
-    state = reducePanel(state, { type: 'sessionImported', session: anImport('import-1') });
+    state = reducePanel(state, anImport('import-1'));
     state = reducePanel(state, { type: 'exchangeSelected', id: 'import-1-1' });
-    const next = applyLogEvent(state, { type: 'logCleared' });
+    const next = logChanged(state, { type: 'logCleared' });
     expect(next.selection.exchangeId).toBe('import-1-1');
     expect(next.activeSession).toBe('import-1');
   });
@@ -151,22 +147,19 @@ describe('reducePanel: imported sessions', () => {
       type: 'importProgressed',
       progress: { name: 'a.har', phase: 'parsing', fraction: 0.5 },
     });
-    state = reducePanel(state, {
-      type: 'sessionImported',
-      session: anImport('import-1', [ex('i1'), ex('i2')]),
-    });
+    state = reducePanel(state, anImport('import-1', [ex('i1'), ex('i2')]));
     expect(state.activeSession).toBe('import-1');
     expect(state.importProgress).toBeNull();
     expect(selectActiveSession(state).kind).toBe('import');
     expect(selectAllRows(state).map((r) => r.id)).toEqual(['i1', 'i2']);
-    state = reducePanel(state, { type: 'exchangeCaptured', exchange: ex('7-1') });
+    state = captured(state, ex('7-1'));
     expect(selectAllRows(state).map((r) => r.id)).toEqual(['i1', 'i2']);
     expect(state.live.exchanges).toHaveLength(2);
   });
 
   it('switching sessions clears the selection; unknown ids are ignored', () => {
     let state = loaded([ex('7-0')]);
-    state = reducePanel(state, { type: 'sessionImported', session: anImport('import-1') });
+    state = reducePanel(state, anImport('import-1'));
     state = reducePanel(state, { type: 'exchangeSelected', id: 'import-1-1' });
     const back = reducePanel(state, { type: 'sessionSwitched', id: LIVE_SESSION });
     expect(back.activeSession).toBe(LIVE_SESSION);
@@ -178,8 +171,8 @@ describe('reducePanel: imported sessions', () => {
 
   it('closing the active import returns to the live log; the live session cannot be closed', () => {
     let state = loaded([]);
-    state = reducePanel(state, { type: 'sessionImported', session: anImport('import-1') });
-    state = reducePanel(state, { type: 'sessionImported', session: anImport('import-2') });
+    state = reducePanel(state, anImport('import-1'));
+    state = reducePanel(state, anImport('import-2'));
     const closedOther = reducePanel(state, { type: 'sessionClosed', id: 'import-1' });
     expect(closedOther.activeSession).toBe('import-2');
     expect(closedOther.imports.map((s) => s.id)).toEqual(['import-2']);
@@ -192,7 +185,7 @@ describe('reducePanel: imported sessions', () => {
   it('actions that send requests are disabled on an imported session, with the reason', () => {
     let state = loaded([]);
     expect(selectCanAct(state)).toEqual({ enabled: true });
-    state = reducePanel(state, { type: 'sessionImported', session: anImport('import-1') });
+    state = reducePanel(state, anImport('import-1'));
     const can = selectCanAct(state);
     expect(can.enabled).toBe(false);
     expect(can.enabled === false && can.reason).toMatch(/imported/);
@@ -269,8 +262,8 @@ describe('reducePanel: selection, filter, view', () => {
     ).toBe(state);
     state = reducePanel(state, { type: 'noticeShown', notice: { tone: 'error', text: 'x' } });
     expect(state.notice?.text).toBe('x');
-    state = reducePanel(state, { type: 'analysisStateChanged', analysing: true });
-    expect(state.analysing).toBe(true);
+    state = reducePanel(state, liveUpdate(state.live.exchanges, null, { analysing: true }));
+    expect(state.live.analysing).toBe(true);
   });
 });
 
@@ -280,8 +273,7 @@ describe('selectors: filters and search', () => {
     const other = { ...anExchange({ id: 'asset', path: 'https://app.example.com/logo.png', method: 'GET' }) };
     const all = [...exchanges, other];
     const model = await analyse(all);
-    let state = loaded(all);
-    state = reducePanel(state, { type: 'liveModelUpdated', model });
+    let state = loaded(all, {}, model);
     const visible = selectVisibleRows(state).map((r) => r.exchange.url);
     expect(visible).toContain('https://app.example.com/api/transfer');
     expect(visible).not.toContain('https://app.example.com/logo.png');
@@ -292,8 +284,7 @@ describe('selectors: filters and search', () => {
   it('search matches method, path, endpoint label, status and error code; every term must match', async () => {
     const flow = await aStepUpFlow({ scope: 'transfer:write', wrongCodes: 1 });
     const model = await analyse(flow.exchanges);
-    let state = loaded(flow.exchanges);
-    state = reducePanel(state, { type: 'liveModelUpdated', model });
+    const state = loaded(flow.exchanges, {}, model);
     const rows = selectAllRows(state);
     const find = (text: string) => filterRows(rows, { apiOnly: false, text }).map((r) => r.label);
     expect(find('bad_check_code')).toEqual(['OTP check']);
@@ -317,50 +308,118 @@ describe('selectors: filters and search', () => {
     ]);
   });
 
-  it('without a model yet, rows still have endpoint labels and error codes', () => {
-    const state = loaded([
-      ex('7-0', '/otp/check', {
-        status: 400,
-        responseBody: jsonBody({ code: 'bad_check_code', message: '' }),
-      }),
-    ]);
-    const [row] = selectAllRows(state);
-    expect(row?.label).toBe('OTP check');
+  it("without a model yet, rows have endpoint labels; the error code is the model's, so it never changes rule", async () => {
+    const flow = await aStepUpFlow({ scope: 'transfer:write', wrongCodes: 1 });
+    const before = loaded(flow.exchanges);
+    const check = (state: PanelState) =>
+      selectAllRows(state).find((r) => r.exchange.url.endsWith('/otp/check') && r.exchange.status === 400);
+    expect(check(before)?.label).toBe('OTP check');
+    expect(check(before)?.errorCode).toBeNull();
+    expect(selectActiveSession(before).current).toBe(false);
+    const model = await analyse(flow.exchanges);
+    const after = reducePanel(before, liveUpdate(flow.exchanges, model));
+    const row = check(after);
     expect(row?.errorCode).toBe('bad_check_code');
-    expect(selectActiveSession(state).current).toBe(false);
+    expect(row?.errorCode).toBe(row?.analyzed?.errorCode);
+    expect(row?.label).toBe(check(before)?.label);
+    expect(selectActiveSession(after).current).toBe(true);
   });
 });
 
-describe('connectLog', () => {
-  it('queues changes that arrive while the snapshot loads, then applies them after it', async () => {
-    const store = createPanelStore({ tabId: 7 });
-    let emit: (event: LogEvent) => void = () => undefined;
-    let resolve: (snapshot: LogSnapshot) => void = () => undefined;
-    const stop = connectLog(store, 7, {
+/** A live source on tab 7 over a log the test drives, feeding `store`. */
+function liveSource(store: PanelStore, createAnalyzer: () => AnalyzerLike, debounceMs?: number) {
+  let emit: (event: LogEvent) => void = () => undefined;
+  let resolve: (snapshot: LogSnapshot) => void = () => undefined;
+  let reject: (error: unknown) => void = () => undefined;
+  const errors: unknown[] = [];
+  const source = openLiveSource({
+    tabId: 7,
+    log: {
       followLog: (_tab, listener) => {
         emit = listener;
         return () => undefined;
       },
-      loadLog: () => new Promise((r) => (resolve = r)),
-    });
+      loadLog: () =>
+        new Promise((res, rej) => {
+          resolve = res;
+          reject = rej;
+        }),
+    },
+    createAnalyzer: async () => createAnalyzer(),
+    emit: (session) => store.dispatch({ type: 'sessionUpdated', update: { kind: 'live', session } }),
+    onLoadError: (error) => errors.push(error),
+    onAnalysisError: (error) => errors.push(error),
+    ...(debounceMs !== undefined ? { debounceMs } : {}),
+  });
+  return {
+    source,
+    errors,
+    emit: (event: LogEvent) => emit(event),
+    resolve: (snapshot: LogSnapshot) => resolve(snapshot),
+    reject: (error: unknown) => reject(error),
+  };
+}
+
+/** Resolves once the live session's model describes exactly its exchanges and the analyser is idle. */
+function whenCurrent(store: PanelStore): Promise<SessionModel> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const live: LiveSession = store.getState().live;
+      if (live.model && live.current && !live.analysing) {
+        unsubscribe();
+        resolve(live.model);
+      }
+    };
+    const unsubscribe = store.subscribe(check);
+    check();
+  });
+}
+
+describe('the live source', () => {
+  it('queues changes that arrive while the snapshot loads, then applies them after it', async () => {
+    const store = createPanelStore({ tabId: 7 });
+    const log = liveSource(store, () => createAnalyzer());
     const a = ex('7-0');
     const aMerged = { ...a, sources: ['webrequest', 'devtools'] } as HttpExchange;
-    emit({ type: 'exchangeCaptured', exchange: ex('7-1') });
-    emit({ type: 'exchangeCaptured', exchange: aMerged });
+    log.emit({ type: 'exchangeCaptured', exchange: ex('7-1') });
+    log.emit({ type: 'exchangeCaptured', exchange: aMerged });
     expect(store.getState().live.loaded).toBe(false);
-    resolve({ state: tabState(['7-0']), exchanges: [a] });
+    log.resolve({ state: tabState([a]), exchanges: [a] });
     await Promise.resolve();
     await Promise.resolve();
     const ids = store.getState().live.exchanges.map((x) => x.id);
     expect(ids).toEqual(['7-0', '7-1']);
     expect(store.getState().live.exchanges[0]).toBe(aMerged);
-    emit({ type: 'logCleared' });
+    log.emit({ type: 'logCleared' });
     expect(store.getState().live.exchanges).toEqual([]);
-    stop();
+    log.source.stop();
+  });
+
+  it('shows a log it could not read as empty, loaded, and says why', async () => {
+    const store = createPanelStore({ tabId: 7 });
+    const log = liveSource(store, () => createAnalyzer());
+    log.reject(new Error('storage gone'));
+    await vi.waitFor(() => expect(store.getState().live.loaded).toBe(true));
+    expect(store.getState().live.exchanges).toEqual([]);
+    expect(String(log.errors[0])).toMatch(/storage gone/);
+    log.source.stop();
+  });
+
+  it('without an inspected tab the live session is loaded and empty', () => {
+    const store = createPanelStore({ tabId: null });
+    openLiveSource({
+      tabId: null,
+      log: { loadLog: vi.fn(), followLog: vi.fn() },
+      createAnalyzer: async () => createAnalyzer(),
+      emit: (session) => store.dispatch({ type: 'sessionUpdated', update: { kind: 'live', session } }),
+      onLoadError: () => undefined,
+      onAnalysisError: () => undefined,
+    });
+    expect(store.getState().live).toMatchObject({ loaded: true, exchanges: [], model: null });
   });
 });
 
-describe('connectAnalysis', () => {
+describe("the live source's analysis", () => {
   function countingAnalyzer() {
     const calls: string[] = [];
     const factory = () => {
@@ -385,31 +444,35 @@ describe('connectAnalysis', () => {
     const { exchanges } = await aStepUpFlow({ scope: 'transfer:write' });
     const store = createPanelStore({ tabId: 7 });
     const { calls, factory } = countingAnalyzer();
-    const stop = connectAnalysis(store, { createAnalyzer: factory, debounceMs: 50 });
+    const log = liveSource(store, factory, 50);
     const [first, second, ...rest] = exchanges as [HttpExchange, HttpExchange, ...HttpExchange[]];
-    store.dispatch({ type: 'logLoaded', snapshot: { state: tabState([first.id]), exchanges: [first] } });
-    store.dispatch({ type: 'exchangeCaptured', exchange: second });
-    expect((await whenAnalysed(store)).exchanges).toHaveLength(2);
+    log.resolve({ state: tabState([first]), exchanges: [first] });
+    await vi.waitFor(() => expect(store.getState().live.loaded).toBe(true));
+    log.emit({ type: 'exchangeCaptured', exchange: second });
+    expect((await whenCurrent(store)).exchanges).toHaveLength(2);
     expect(calls).toEqual(['new', `add#0:${first.id}`, `add#0:${second.id}`]);
 
     // Two merges in a burst, then new exchanges: one rebuild from the current list, after the quiet time.
-    store.dispatch({ type: 'exchangeCaptured', exchange: { ...first, sources: ['webrequest', 'devtools'] } });
-    store.dispatch({
+    log.emit({ type: 'exchangeCaptured', exchange: { ...first, sources: ['webrequest', 'devtools'] } });
+    log.emit({
       type: 'exchangeCaptured',
       exchange: { ...second, sources: ['webrequest', 'devtools'] },
     });
-    for (const x of rest) store.dispatch({ type: 'exchangeCaptured', exchange: x });
+    for (const x of rest) log.emit({ type: 'exchangeCaptured', exchange: x });
     expect(calls).toHaveLength(3);
+    expect(store.getState().live.current).toBe(false);
     await vi.waitFor(() => expect(calls).toHaveLength(5));
-    const model = await whenAnalysed(store);
+    const model = await whenCurrent(store);
     expect(calls.slice(3)).toEqual(['new', `addMany#1:${exchanges.map((x) => x.id).join(',')}`]);
     expect(model.exchanges).toHaveLength(exchanges.length);
     expect(model.challenges[0]?.status).toBe('completed');
 
-    // A clear rebuilds at once, with nothing in it.
-    store.dispatch({ type: 'logCleared' });
+    // A clear shows no model at once and rebuilds at once, with nothing in it.
+    log.emit({ type: 'logCleared' });
+    expect(store.getState().live.model).toBeNull();
     expect(calls.at(-1)).toBe('new');
-    stop();
+    expect((await whenCurrent(store)).exchanges).toEqual([]);
+    log.source.stop();
   });
 
   it('isAppendOf compares by reference', () => {

@@ -11,7 +11,7 @@ import { TokenInspector } from '../../../src/panel/views/TokenInspector.tsx';
 import { anExchange } from '../../fixtures/exchanges.ts';
 import { aLoginFlow, aStepUpFlow } from '../../fixtures/flows.ts';
 import { T0 } from '../../fixtures/tokens.ts';
-import { fakeServices, renderPanel, storeWith } from './render-panel.tsx';
+import { fakeServices, importUpdate, renderPanel, storeWith } from './render-panel.tsx';
 
 afterEach(cleanup);
 
@@ -356,17 +356,16 @@ describe('actions are disabled with their reason', () => {
     flow.otpSend(challenge);
     const model = await analyse(flow.exchanges);
     const store = storeWith([], null);
-    store.dispatch({
-      type: 'sessionImported',
-      session: {
+    store.dispatch(
+      importUpdate({
         id: 'import-1',
         name: 'capture.har',
         kind: 'har',
         exchanges: flow.exchanges,
         skipped: 0,
         model,
-      },
-    });
+      }),
+    );
     store.dispatch({ type: 'exchangeSelected', id: flow.exchanges[2]!.id });
     renderPanel(
       <>

@@ -1,21 +1,12 @@
 /**
- * The panel's view of a tab's capture log. It reads chrome.storage.session directly and follows its change
- * events instead of holding a port to the service worker: the worker can die at any moment, storage does
- * not, so the panel never has to reconnect or re-sync after a worker restart.
+ * The inspected tab's capture log, read from chrome.storage.session and followed through its change events
+ * instead of a port to the service worker: the worker can die at any moment, storage does not, so the panel
+ * never has to reconnect or re-sync after a worker restart.
  */
-import type { HttpExchange } from '../core/http/exchange.ts';
-import { storageKeys, type TabLogState } from '../shared/messages.ts';
-import { sessionStorage } from '../platform/storage.ts';
-
-export interface LogSnapshot {
-  state: TabLogState | undefined;
-  exchanges: HttpExchange[];
-}
-
-export type LogEvent =
-  | { type: 'exchangeCaptured'; exchange: HttpExchange }
-  | { type: 'tabStateChanged'; state: TabLogState }
-  | { type: 'logCleared' };
+import type { HttpExchange } from '../../core/http/exchange.ts';
+import { storageKeys, type TabLogState } from '../../shared/messages.ts';
+import { sessionStorage } from '../../platform/storage.ts';
+import type { LogEvent, LogSnapshot } from '../session/live-log.ts';
 
 /** Reads the whole log of a tab, oldest first. */
 export async function loadLog(tabId: number): Promise<LogSnapshot> {

@@ -6,17 +6,10 @@ import {
   needsTicker,
   stepDeadline,
 } from '../../../src/panel/store/lane-facts.ts';
-import {
-  accessTokenLabel,
-  buildTimeScale,
-  formatOffset,
-  layoutTimeline,
-  MAX_COMPACT_ROWS,
-  markStyle,
-  neighbourMark,
-  placeMark,
-  stackMarks,
-} from '../../../src/panel/store/timeline-layout.ts';
+import { buildTimeScale, formatOffset, placeMark, stackMarks } from '../../../src/panel/timeline/geometry.ts';
+import { layoutTimeline, MAX_COMPACT_ROWS } from '../../../src/panel/timeline/layout.ts';
+import { accessTokenLabel, markStyle } from '../../../src/panel/timeline/marks.ts';
+import { directionOfKey, neighbourMark } from '../../../src/panel/timeline/navigation.ts';
 import { aLoginFlow, aStepUpFlow } from '../../fixtures/flows.ts';
 
 const T = 1_790_000_000_000;
@@ -252,6 +245,19 @@ describe('neighbourMark', () => {
     expect(access.marks.map((m) => m.id)).toContain(down);
     expect(neighbourMark(lanes, first, 'end')).toBe(access.marks.at(-1)!.id);
     expect(neighbourMark(lanes, down, 'home')).toBe(first);
+  });
+
+  it('arrow keys, Home and End move the cursor; other keys do not', () => {
+    expect(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End'].map(directionOfKey)).toEqual([
+      'left',
+      'right',
+      'up',
+      'down',
+      'home',
+      'end',
+    ]);
+    expect(directionOfKey('Enter')).toBeUndefined();
+    expect(directionOfKey('toString')).toBeUndefined();
   });
 });
 

@@ -1,0 +1,28 @@
+/**
+ * Everything the panel does beyond changing its own view state. Views render the store and call these;
+ * a command talks to the services (the worker, the inspected page, permission prompts, files, downloads),
+ * updates the store optimistically where a click should show at once, rolls back when the answer says no,
+ * and tells the outcome in a notice. Sessions are opened here too, each on its own source.
+ */
+import { captureCommands, type CaptureCommands } from './capture.ts';
+import type { CommandDeps } from './deps.ts';
+import { exportCommands, type ExportCommands } from './export.ts';
+import { pageCommands, type PageCommands } from './page.ts';
+import { sessionCommands, type SessionCommands } from './sessions.ts';
+
+export type { CommandDeps } from './deps.ts';
+export type { SdkRead, SignatureCheck } from './page.ts';
+
+export interface PanelCommands extends SessionCommands, CaptureCommands, ExportCommands, PageCommands {
+  dismissNotice(): void;
+}
+
+export function createCommands(deps: CommandDeps): PanelCommands {
+  return {
+    ...sessionCommands(deps),
+    ...captureCommands(deps),
+    ...exportCommands(deps),
+    ...pageCommands(deps),
+    dismissNotice: () => deps.store.dispatch({ type: 'noticeShown', notice: null }),
+  };
+}

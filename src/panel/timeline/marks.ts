@@ -1,0 +1,219 @@
+/**
+ * What each mark of the timeline is: its glyph, tone and label by the kind of event it stands for (never by
+ * provider), the exchange and token it opens, and the width its label needs. Placed on the track by
+ * `layout.ts`.
+ */
+import type {
+  AccessTokenVersion,
+  Challenge,
+  ChallengeEventKind,
+  SessionModel,
+  TokenLocation,
+} from '../../core/model/types.ts';
+import { estimateLabelWidth, GLYPH_PX, INSPECTOR_BADGE_PX, MARK_PAD_PX } from './geometry.ts';
+
+export type MarkTone = 'info' | 'ok' | 'error' | 'warn' | 'refused' | 'muted' | 'grant';
+
+export interface TimelineMark {
+  /** Unique in the layout: `<laneId>#<n>`. */
+  id: string;
+  laneId: string;
+  kind: ChallengeEventKind | 'access_token';
+  glyph: string;
+  label: string;
+  /** Full text for the tooltip. */
+  detail: string;
+  tone: MarkTone;
+  time: number;
+  /** The exchange it opens (model index and id), or null for clock-driven marks. */
+  exchangeIndex: number | null;
+  exchangeId: string | null;
+  /** The token the inspector focuses on when the mark opens. */
+  token: { location: TokenLocation; nth: number } | null;
+  /** Sent by the inspector (replay/retry), not by the page. */
+  byInspector: boolean;
+  /** Position of the glyph's centre (the event's time). */
+  x: number;
+  /** Left edge of the whole mark (glyph + label) on the track. */
+  left: number;
+  width: number;
+  /** Label drawn on the glyph's left, because the track ends before the label would. */
+  flip: boolean;
+  /** Glyph only (the label is in the tooltip): the lane had too many marks to label them all. */
+  compact: boolean;
+  row: number;
+  /** Access-token marks: the version and its scope change. */
+  accessToken?: AccessTokenVersion;
+}
+
+interface MarkStyle {
+  glyph: string;
+  tone: MarkTone;
+  label: string;
+  token: TokenLocation | null;
+}
+
+/** How each challenge event looks. `code` is the error code of its exchange, when any. */
+export function markStyle(kind: ChallengeEventKind, code: string | null): MarkStyle {
+  const failed = (what: string) => (code ? `${what} ✗ ${code}` : `${what} ✗`);
+  switch (kind) {
+    case 'requested':
+      return { glyph: '◆', tone: 'info', label: 'requested', token: 'response.body.challenge_token' };
+    case 'request_failed':
+      return { glyph: '✕', tone: 'error', label: failed('request'), token: null };
+    case 'blocked':
+      return { glyph: '⊗', tone: 'error', label: 'blocked', token: null };
+    case 'otp_sent':
+      return { glyph: '✉', tone: 'info', label: 'OTP sent', token: 'request.body.challenge_token' };
+    case 'otp_resent':
+      return { glyph: '↻', tone: 'info', label: 'OTP resent', token: null };
+    case 'otp_send_failed':
+      return { glyph: '✕', tone: 'error', label: failed('OTP send'), token: null };
+    case 'otp_check_failed':
+      return { glyph: '✕', tone: 'error', label: failed('check'), token: 'request.dpop' };
+    case 'otp_check_passed':
+      return { glyph: '✓', tone: 'ok', label: 'check ✓', token: 'response.body.challenge_token' };
+    case 'otp_check_unknown':
+      return { glyph: '?', tone: 'muted', label: 'check ?', token: 'request.dpop' };
+    case 'continue_passed':
+      return { glyph: '✓', tone: 'ok', label: 'continue ✓', token: 'request.body.verification_token' };
+    case 'continue_failed':
+      return {
+        glyph: '✕',
+        tone: 'error',
+        label: failed('continue'),
+        token: 'request.body.verification_token',
+      };
+    case 'continue_unknown':
+      return { glyph: '?', tone: 'muted', label: 'continue ?', token: 'request.body.verification_token' };
+    case 'step_completed':
+      return { glyph: '●', tone: 'ok', label: 'step done', token: 'response.body.challenge_token' };
+    case 'completed':
+      return { glyph: '★', tone: 'ok', label: 'completed', token: 'response.body.challenge_token' };
+    case 'refreshed_with_step_up':
+      return {
+        glyph: '⟳',
+        tone: 'info',
+        label: 'refresh + step_up_token',
+        token: 'request.body.step_up_token',
+      };
+    case 'step_up_refresh_failed':
+      return {
+        glyph: '✕',
+        tone: 'error',
+        label: failed('step-up refresh'),
+        token: 'request.body.step_up_token',
+      };
+    case 'scope_in_access_token':
+      return { glyph: '⬢', tone: 'grant', label: 'scope granted', token: 'response.body.access_token' };
+    case 'scope_missing_in_access_token':
+      return { glyph: '⬡', tone: 'error', label: 'scope missing', token: 'response.body.access_token' };
+    case 'grant_consumed':
+      return { glyph: '⊘', tone: 'grant', label: 'consumed', token: 'request.authorization' };
+    case 'grant_expired':
+      return { glyph: '◷', tone: 'muted', label: 'grant expired', token: null };
+    case 'grant_reuse_refused':
+      return { glyph: '⊗', tone: 'refused', label: failed('reuse refused'), token: 'request.authorization' };
+    case 'expired':
+      return { glyph: '◷', tone: 'warn', label: 'expired', token: null };
+    default:
+      return assertNever(kind);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unknown mark kind ${String(value)}`);
+}
+
+/** The step a `step_completed` event finished, to name it in the label. */
+function stepDoneAt(challenge: Challenge, exchange: number | null): string | undefined {
+  if (exchange === null) return undefined;
+  return challenge.steps.find((s) => s.doneAt === exchange)?.key;
+}
+
+/** A mark before it is placed on the track. */
+export type RawMark = Omit<TimelineMark, 'x' | 'left' | 'flip' | 'row' | 'compact'>;
+
+/** The marks of a challenge lane, one per event. */
+export function challengeMarks(model: SessionModel, challenge: Challenge, laneId: string): RawMark[] {
+  return challenge.events.map((event, n): RawMark => {
+    const analyzed = event.exchange === null ? undefined : model.exchanges[event.exchange];
+    const style = markStyle(event.kind, analyzed?.errorCode ?? null);
+    let label = style.label;
+    if (event.kind === 'step_completed') {
+      const step = stepDoneAt(challenge, event.exchange);
+      if (step) label = `${step} done`;
+    }
+    if (event.kind === 'scope_in_access_token' && challenge.scope) label = `${challenge.scope} granted`;
+    const exchange = analyzed?.exchange;
+    const byInspector = exchange?.initiator === 'inspector';
+    const token =
+      style.token && analyzed?.tokens.some((t) => t.location === style.token)
+        ? { location: style.token, nth: 0 }
+        : null;
+    return {
+      id: `${laneId}#${n}`,
+      laneId,
+      kind: event.kind,
+      glyph: style.glyph,
+      label,
+      detail: event.detail,
+      tone: style.tone,
+      time: event.time,
+      exchangeIndex: event.exchange,
+      exchangeId: exchange?.id ?? null,
+      token,
+      byInspector,
+      width: GLYPH_PX + MARK_PAD_PX + estimateLabelWidth(label) + (byInspector ? INSPECTOR_BADGE_PX : 0),
+    };
+  });
+}
+
+/** Short text of an access-token version: where it came from and how its scopes changed. */
+export function accessTokenLabel(version: AccessTokenVersion): string {
+  const source =
+    version.source === 'step_up_refresh'
+      ? 'step-up refresh'
+      : version.source === 'presented'
+        ? 'presented'
+        : version.source;
+  const parts = [`AT${version.id + 1} ${source}`];
+  if (version.diff) {
+    for (const s of version.diff.added) parts.push(`+${s}`);
+    for (const s of version.diff.removed) parts.push(`−${s}`);
+    if (version.diff.added.length + version.diff.removed.length === 0) parts.push('no scope change');
+  } else parts.push(version.scopes.length > 0 ? version.scopes.join(' ') : 'no scopes');
+  return parts.join(' ');
+}
+
+/** The marks of an access-token lane, one per version of the token. */
+export function accessMarks(model: SessionModel, lane: string, laneId: string): RawMark[] {
+  return model.accessTokens
+    .filter((v) => v.lane === lane)
+    .map((version, n): RawMark => {
+      const analyzed = model.exchanges[version.exchange];
+      const label = accessTokenLabel(version);
+      const location: TokenLocation =
+        version.source === 'presented' ? 'request.authorization' : 'response.body.access_token';
+      const diff = version.diff;
+      const tone: MarkTone =
+        diff && diff.added.length > 0 ? 'grant' : diff && diff.removed.length > 0 ? 'warn' : 'info';
+      return {
+        id: `${laneId}#${n}`,
+        laneId,
+        kind: 'access_token' as const,
+        glyph: '▮',
+        label,
+        detail: `Access token ${version.id + 1} (${version.source}); scopes: ${version.scopes.join(' ') || '(none)'}`,
+        tone,
+        time: analyzed?.exchange.startedAt ?? 0,
+        exchangeIndex: version.exchange,
+        exchangeId: analyzed?.exchange.id ?? null,
+        token: { location, nth: 0 },
+        byInspector: analyzed?.exchange.initiator === 'inspector',
+        // Scope chips add their own padding.
+        width: GLYPH_PX + MARK_PAD_PX + estimateLabelWidth(label) + 8 * Math.max(1, version.scopes.length),
+        accessToken: version,
+      };
+    });
+}
