@@ -11,7 +11,7 @@ const PROVIDER_IDS = readdirSync(new URL('./src/core/providers/', import.meta.ur
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
 const PROVIDER_NAME = new RegExp(
-  `(${PROVIDER_IDS.map((id) => id.replace(/^([a-z]+)(\\d+)$/, '$1\\s?$2')).join('|')})`,
+  `(${PROVIDER_IDS.map((id) => id.replace(/^([a-z]+)(\d+)$/, '$1\\s?$2')).join('|')})`,
   'i',
 );
 

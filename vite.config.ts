@@ -36,6 +36,18 @@ type FirefoxManifest = Omit<
 };
 
 /**
+ * Chrome's manifest: manifest.json plus the providers' API hosts (BACKGROUND_CAPTURE_HOSTS, from each provider's
+ * capture data), optional like the rest of background capture (src/platform/web-request.ts says why), so a provider
+ * brings its hosts with its folder and manifest.json names none.
+ */
+export function chromeManifest(source: Manifest): Manifest {
+  return {
+    ...source,
+    optional_host_permissions: [...BACKGROUND_CAPTURE_HOSTS, ...source.optional_host_permissions],
+  };
+}
+
+/**
  * Derives Firefox's manifest from the one manifest.json: an event page (`background.scripts`) instead of a
  * service worker (Firefox has none), the gecko id, minimum version and data-collection declaration; no `key`
  * (Chrome's extension id) and no `minimum_chrome_version`, which mean nothing to Firefox; and background
@@ -84,7 +96,9 @@ export default defineConfig(({ mode }) => {
   return {
     plugins: [
       preact(),
-      firefox ? crx({ manifest: firefoxManifest(manifest), browser: 'firefox' }) : crx({ manifest }),
+      firefox
+        ? crx({ manifest: firefoxManifest(manifest), browser: 'firefox' })
+        : crx({ manifest: chromeManifest(manifest) }),
     ],
     build: {
       outDir: firefox ? 'dist-firefox' : 'dist',

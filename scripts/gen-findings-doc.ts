@@ -9,4 +9,5 @@ import { renderFindingsDoc } from '../src/core/findings/doc.ts';
 
 const target = fileURLToPath(new URL('../docs/findings.md', import.meta.url));
 await writeFile(target, renderFindingsDoc(), 'utf8');
-console.log(`wrote ${target}`);
+// On stderr, so that redirecting stdout into the doc (as some instructions do) cannot corrupt it.
+console.error(`wrote ${target}`);

@@ -11,6 +11,7 @@
  * Firefox has no 'extraHeaders' (its schema rejects the value, and addListener throws, losing every later
  * listener): it reports every header without being asked. The options are chosen per browser here, once.
  */
+import { CAPTURE_WEB_REQUEST_URLS } from '../core/providers/capture.ts';
 import { browser, type WebRequest } from './browser.ts';
 import { isFirefox } from './target.ts';
 
@@ -45,15 +46,11 @@ export type WebRequestEvent =
   | { kind: 'error'; requestId: string; tabId: number; error: string; timeStamp: number };
 
 /**
- * The step-up APIs' paths (src/core/capture/relevance.ts). Requests outside them still pass through
- * Chromium's proxy, but no event is built or dispatched for them, and 'extraHeaders' (which makes the
- * network service wait on the browser for each request's headers) applies to these URLs only.
+ * The step-up APIs' paths, from the providers' capture data (src/core/providers/capture.ts). Requests outside them
+ * still pass through Chromium's proxy, but no event is built or dispatched for them, and 'extraHeaders' (which makes
+ * the network service wait on the browser for each request's headers) applies to these URLs only.
  */
-export const WEB_REQUEST_URLS: readonly string[] = [
-  '*://*/v1/session/*',
-  '*://*/api/v0/sdk/*',
-  'https://edge.prelude.dev/v1/signals*',
-];
+export const WEB_REQUEST_URLS: readonly string[] = CAPTURE_WEB_REQUEST_URLS;
 const FILTER: WebRequest.RequestFilter = { urls: [...WEB_REQUEST_URLS] };
 
 type HeaderOption = 'requestHeaders' | 'responseHeaders';

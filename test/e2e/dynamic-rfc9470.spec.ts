@@ -191,14 +191,14 @@ test.describe('Dynamic and RFC 9470 demo flows', () => {
     const exportLane = lane(panel, 'wallet:export');
     await expect(exportLane).toBeVisible();
     await expect(exportLane).toHaveAttribute('data-status', 'completed');
-    await expect(marks(exportLane, 'otp_sent')).toHaveCount(1);
-    await expect(marks(exportLane, 'otp_check_failed')).toHaveCount(1);
-    await expect(marks(exportLane, 'otp_check_passed')).toHaveCount(1);
-    await expect(marks(exportLane, 'grant_consumed')).toHaveCount(1);
-    await expect(marks(exportLane, 'grant_reuse_refused')).not.toHaveCount(0);
+    await expect(marks(exportLane, 'factor_sent')).toHaveCount(1);
+    await expect(marks(exportLane, 'factor_failed:code')).toHaveCount(1);
+    await expect(marks(exportLane, 'factor_verified:code')).toHaveCount(1);
+    await expect(marks(exportLane, 'consumed')).toHaveCount(1);
+    await expect(marks(exportLane, 'refused')).not.toHaveCount(0);
     const signLane = lane(panel, 'wallet:sign');
     await expect(signLane).toHaveAttribute('data-status', 'completed');
-    await expect(marks(signLane, 'grant_consumed')).toHaveCount(0);
+    await expect(marks(signLane, 'consumed')).toHaveCount(0);
 
     await exportWithDefaultsLeaksNothing(panel, stack);
   });
@@ -250,13 +250,13 @@ test.describe('Dynamic and RFC 9470 demo flows', () => {
     await expect(stepUpLane).toHaveCount(1);
     await expect(stepUpLane).toHaveAttribute('data-status', 'completed');
     await expect(marks(stepUpLane, 'requested')).toHaveCount(1);
-    await expect(marks(stepUpLane, 'continue_passed')).toHaveCount(1);
+    await expect(marks(stepUpLane, 'factor_verified:assertion')).toHaveCount(1);
     await expect(marks(stepUpLane, 'completed')).toHaveCount(1);
     const scopeLane = lane(panel, STATEMENTS_SCOPE);
     await expect(scopeLane).toHaveAttribute('data-status', 'completed');
     await expect(scopeLane.locator('[data-step="reauthorization"]')).toHaveAttribute('data-state', 'done');
     await expect(marks(scopeLane, 'requested')).toHaveCount(1);
-    await expect(marks(scopeLane, 'continue_passed')).toHaveCount(1);
+    await expect(marks(scopeLane, 'factor_verified:assertion')).toHaveCount(1);
   });
 
   test('RFC 9470: a broken IdP ignores acr_values and the automatic client loops', async ({

@@ -30,11 +30,11 @@ test.describe('Step-Up panel in DevTools', () => {
     const transfer = lane(panel, 'transfer:write');
     await expect(transfer).toHaveAttribute('data-status', 'completed');
     await expect(transfer.locator('[data-step="verify_sms"]')).toHaveAttribute('data-state', 'done');
-    for (const kind of ['requested', 'otp_sent', 'otp_check_passed', 'completed', 'refreshed_with_step_up']) {
+    for (const kind of ['requested', 'factor_sent', 'factor_verified:code', 'completed', 'redeemed']) {
       await expect(marks(transfer, kind), kind).toHaveCount(1);
     }
-    await expect(marks(transfer, 'scope_in_access_token')).toContainText('transfer:write granted');
-    await expect(marks(transfer, 'grant_consumed')).toHaveCount(1);
+    await expect(marks(transfer, 'granted')).toContainText('transfer:write granted');
+    await expect(marks(transfer, 'consumed')).toHaveCount(1);
     await expect(transfer.getByTestId('grant-state')).toHaveText('grant consumed');
     await expect(
       panel.getByTestId('access-lane').getByTestId('timeline-mark').filter({ hasText: '+transfer:write' }),
@@ -42,7 +42,7 @@ test.describe('Step-Up panel in DevTools', () => {
     await keepScreenshot(devtools, testInfo, 'devtools-timeline-main-flow');
 
     // Selecting the grant mark opens the exchange and its token.
-    await marks(transfer, 'scope_in_access_token').click();
+    await marks(transfer, 'granted').click();
     const detail = panel.getByTestId('exchange-detail');
     await expect(detail).toBeVisible();
     await expect(detail.getByTestId('token-scopes')).toContainText('+transfer:write');

@@ -33,19 +33,19 @@ test.describe('Step-Up panel (as a tab)', () => {
     await expect(kyc).toHaveAttribute('data-status', 'completed');
     const pills = kyc.getByTestId('step-pills').locator('li');
     await expect(pills).toHaveText(['✓verify_email', '✓verify_sms', '✓kyc_review']);
-    await expect(marks(kyc, 'otp_sent')).toHaveCount(2);
-    await expect(marks(kyc, 'otp_check_passed')).toHaveCount(2);
-    await expect(marks(kyc, 'continue_passed')).toHaveCount(1);
+    await expect(marks(kyc, 'factor_sent')).toHaveCount(2);
+    await expect(marks(kyc, 'factor_verified:code')).toHaveCount(2);
+    await expect(marks(kyc, 'factor_verified:assertion')).toHaveCount(1);
     await expect(marks(kyc, 'step_completed')).toHaveText([
       /verify_email done/,
       /verify_sms done/,
       /kyc_review done/,
     ]);
-    await expect(marks(kyc, 'scope_in_access_token')).toContainText('kyc:approve granted');
+    await expect(marks(kyc, 'granted')).toContainText('kyc:approve granted');
     await keepScreenshot(panel, testInfo, 'tab-timeline-kyc');
 
     // The continue mark opens the verification token with its checks against the challenge.
-    await marks(kyc, 'continue_passed').click();
+    await marks(kyc, 'factor_verified:assertion').click();
     const detail = panel.getByTestId('exchange-detail');
     await expect(
       detail.getByTestId('token-tab').filter({ hasText: 'verification_token (sent)' }),
@@ -71,8 +71,8 @@ test.describe('Step-Up panel (as a tab)', () => {
     const reset = lane(panel, 'prld:pwd:write');
     await expect(reset).toHaveAttribute('data-status', 'completed');
     await expect(reset.getByTestId('grant-state')).toHaveText('grant consumed');
-    await expect(marks(reset, 'grant_consumed')).toHaveCount(1);
-    await expect(marks(reset, 'grant_reuse_refused')).toContainText('insufficient_scope');
+    await expect(marks(reset, 'consumed')).toHaveCount(1);
+    await expect(marks(reset, 'refused')).toContainText('insufficient_scope');
     const access = panel.getByTestId('access-lane').getByTestId('timeline-mark');
     await expect(access.filter({ hasText: '+prld:pwd:write' })).toHaveCount(1);
     await expect(access.filter({ hasText: '−prld:pwd:write' })).toHaveCount(1);
@@ -99,7 +99,7 @@ test.describe('Step-Up panel (as a tab)', () => {
     await expect(marks(notAllowed, 'request_failed')).toContainText('scope_not_allowed');
     const granted = lane(panel, 'report:read');
     await expect(granted).toHaveAttribute('data-status', 'completed');
-    await expect(marks(granted, 'scope_in_access_token')).toHaveCount(1);
+    await expect(marks(granted, 'granted')).toHaveCount(1);
     // A blocked request has no challenge to send codes for.
     await expect(blocked.getByTestId('replay-otp')).toHaveCount(0);
     await keepScreenshot(panel, testInfo, 'tab-timeline-policies');
@@ -121,7 +121,7 @@ test.describe('Step-Up panel (as a tab)', () => {
     await demoPage.getByTestId('transfer-otp-verify').click();
 
     const transfer = lane(panel, 'transfer:write');
-    await expect(marks(transfer, 'otp_check_failed')).toHaveText(/check ✗ bad_check_code/);
+    await expect(marks(transfer, 'factor_failed:code')).toHaveText(/check ✗ bad_check_code/);
     await expect(transfer).toHaveAttribute('data-status', 'pending');
     await expect(transfer.getByTestId('replay-otp')).toBeEnabled();
 
@@ -159,7 +159,7 @@ test.describe('Step-Up panel (as a tab)', () => {
 
     const transfer = lane(panel, 'transfer:write');
     await expect(transfer).toHaveAttribute('data-status', 'expired');
-    await expect(marks(transfer, 'otp_send_failed')).toContainText('expired_challenge_token');
+    await expect(marks(transfer, 'factor_send_failed')).toContainText('expired_challenge_token');
     await expect(marks(transfer, 'expired')).toHaveCount(1);
     for (const id of ['replay-otp', 'retry-otp']) {
       const button = transfer.getByTestId(id);
@@ -234,7 +234,7 @@ test.describe('Step-Up panel (as a tab)', () => {
     );
 
     const transfer = lane(panel, 'transfer:write');
-    await marks(transfer, 'otp_check_passed').click();
+    await marks(transfer, 'factor_verified:code').click();
     const detail = panel.getByTestId('exchange-detail');
     await detail.getByTestId('detail-tab-dpop').click();
     const list = detail.getByTestId('dpop-checklist');
@@ -264,7 +264,7 @@ test.describe('Step-Up panel (as a tab)', () => {
     await demoPage.getByTestId('transfer-request').click();
     await otp({ to: DEMO_PHONE, purpose: 'stepup' });
     await expect(lane(panel, 'transfer:write')).toHaveAttribute('data-status', 'pending');
-    await expect(marks(lane(panel, 'transfer:write'), 'otp_sent')).toHaveCount(1);
+    await expect(marks(lane(panel, 'transfer:write'), 'factor_sent')).toHaveCount(1);
     await expect(lane(panel, 'transfer:write').getByTestId('replay-otp')).toBeEnabled();
     await keepScreenshot(panel, testInfo, 'tab-dark-timeline-pending');
 

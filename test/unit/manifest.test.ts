@@ -1,5 +1,6 @@
 /**
- * The two manifests: Chrome's manifest.json as written, Firefox's derived from it by vite.config.ts.
+ * The two manifests, both derived by vite.config.ts from the one manifest.json: Chrome's adds the providers' API
+ * hosts (from their capture data, src/core/providers/<id>/capture.ts), Firefox's more (below).
  * Importing vite.config.ts loads its Vite plugins (preact, crxjs); they only register, nothing is built.
  *
  * Least privilege: every install-time permission and host is used by a feature that is on by default; what
@@ -8,7 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GECKO_ID, GECKO_MIN_VERSION, firefoxManifest } from '../../vite.config.ts';
+import { GECKO_ID, GECKO_MIN_VERSION, chromeManifest, firefoxManifest } from '../../vite.config.ts';
+import { PROVIDERS } from '../../src/core/providers/registry.ts';
 import {
   BACKGROUND_CAPTURE_HOSTS,
   BACKGROUND_CAPTURE_PERMISSIONS,
@@ -18,7 +20,7 @@ import {
 type Manifest = Parameters<typeof firefoxManifest>[0];
 
 /** Read from disk rather than imported, so no earlier import or mutation can change what is checked. */
-function chromeManifest(): Manifest {
+function sourceManifest(): Manifest {
   return JSON.parse(readFileSync(new URL('../../manifest.json', import.meta.url), 'utf8')) as Manifest;
 }
 
@@ -31,8 +33,40 @@ const LOOPBACK_HOSTS = ['http://localhost/*', 'http://127.0.0.1/*', 'https://loc
 /** The match pattern the page hook asks for: any one http(s) origin (platform/permissions.ts). */
 const HOOK_ORIGIN_PATTERNS = ['https://*/*', 'http://*/*'];
 
-describe('Chrome manifest (manifest.json)', () => {
-  const manifest = chromeManifest();
+/**
+ * The hosted APIs background capture asks for, as the registered providers declare them. Pinned: a provider that
+ * adds a host adds a permission prompt, which deserves a deliberate change here.
+ */
+const PROVIDER_API_HOSTS = ['https://*.session.prelude.dev/*', 'https://app.dynamicauth.com/*'];
+
+describe('background capture hosts (src/shared/permissions.ts)', () => {
+  it("are the registered providers' capture hosts, in registry order", () => {
+    expect(BACKGROUND_CAPTURE_HOSTS).toEqual(PROVIDERS.flatMap((p) => [...p.capture.hostPermissions]));
+    expect(BACKGROUND_CAPTURE_HOSTS).toEqual(PROVIDER_API_HOSTS);
+  });
+
+  it('name hosts, never every site', () => {
+    for (const host of BACKGROUND_CAPTURE_HOSTS) {
+      expect(host).toMatch(/^https:\/\/(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+\/\*$/);
+      expect(HOOK_ORIGIN_PATTERNS).not.toContain(host);
+    }
+  });
+});
+
+describe('manifest.json', () => {
+  it('names no provider host: vite.config.ts adds them from the providers', () => {
+    const source = sourceManifest();
+    expect(source.optional_host_permissions).toEqual(HOOK_ORIGIN_PATTERNS);
+    for (const host of BACKGROUND_CAPTURE_HOSTS) {
+      expect(source.host_permissions).not.toContain(host);
+      expect(source.optional_host_permissions).not.toContain(host);
+    }
+  });
+});
+
+describe('Chrome manifest (chromeManifest in vite.config.ts)', () => {
+  const source = sourceManifest();
+  const manifest = chromeManifest(source);
 
   it('holds at install only what default-on features use: storage and the loopback hosts', () => {
     expect(manifest.permissions).toEqual(Object.keys(INSTALL_TIME_PERMISSIONS));
@@ -58,10 +92,17 @@ describe('Chrome manifest (manifest.json)', () => {
     for (const everySite of ['<all_urls>', '*://*/*', ...HOOK_ORIGIN_PATTERNS])
       expect(installed).not.toContain(everySite);
   });
+
+  it('differs from manifest.json only in its optional hosts, and leaves manifest.json as it was', () => {
+    const { optional_host_permissions: _hosts, ...rest } = manifest;
+    const { optional_host_permissions: _sourceHosts, ...sourceRest } = source;
+    expect(rest).toEqual(sourceRest);
+    expect(source).toEqual(sourceManifest());
+  });
 });
 
 describe('Firefox manifest (firefoxManifest in vite.config.ts)', () => {
-  const source = chromeManifest();
+  const source = sourceManifest();
   const manifest = firefoxManifest(source) as ReturnType<typeof firefoxManifest> & Record<string, unknown>;
 
   it('has background capture in the install, webRequest and the step-up API hosts, as it is always on there', () => {
@@ -90,6 +131,6 @@ describe('Firefox manifest (firefoxManifest in vite.config.ts)', () => {
   });
 
   it('leaves manifest.json as it was', () => {
-    expect(source).toEqual(chromeManifest());
+    expect(source).toEqual(sourceManifest());
   });
 });

@@ -3,55 +3,24 @@
  * ask the page to send, how to turn what it answered into an exchange, and what the answer means. The other
  * half, the function that runs `fetch` inside the page, is `src/panel/services/actions.ts`; the two talk in
  * plain JSON ({@link PageRequest}, {@link PageResponse}) because that function is serialised into the page.
+ * The verbatim replay is the same for every provider; the OTP requests and verdicts are the challenge's provider's
+ * (otp.ts finds them).
  */
-import { bodyJsonObject } from '../http/body.ts';
 import type { Body, Header, HttpExchange } from '../http/exchange.ts';
-import { getHeader, getHeaderValues } from '../http/headers.ts';
+import { getHeader } from '../http/headers.ts';
+import {
+  PAGE_REQUEST_TIMEOUT_MS,
+  PAGE_RESPONSE_MAX_CHARS,
+  noResponseVerdict,
+  refusalSummary,
+  responseErrorCode,
+  type PageRequest,
+  type PageResponse,
+  type Verdict,
+} from './page-io.ts';
 
-/** What the page-side function sends. Plain JSON. */
-export interface PageRequest {
-  method: string;
-  url: string;
-  /** Name/value pairs, in order; repeated names are appended. */
-  headers: [string, string][];
-  body: { kind: 'text'; text: string } | { kind: 'base64'; base64: string } | null;
-  /** The page aborts the request after this many ms (runInPage gives up at 30 s). */
-  timeoutMs: number;
-  /** Longest response text kept, in characters; longer bodies are cut and marked. */
-  maxBodyChars: number;
-}
-
-/**
- * What the page-side function answers. Plain JSON. Response headers are the ones the page may read: for a
- * cross-origin request only CORS-safelisted and exposed ones (webRequest's capture of the same request has
- * them all, and the two merge in the log).
- */
-export type PageResponse =
-  | {
-      ok: true;
-      status: number;
-      statusText: string;
-      headers: [string, string][];
-      body: string;
-      bodyTruncated: boolean;
-      startedAt: number;
-      endedAt: number;
-    }
-  | { ok: false; error: string; startedAt: number; endedAt: number };
-
-/** How a verdict should look: good news, a warning, a failure, or plain information. */
-export type VerdictTone = 'good' | 'warning' | 'bad' | 'neutral';
-
-/** A plain-words reading of an action's outcome. */
-export interface Verdict {
-  verdict: string;
-  tone: VerdictTone;
-}
-
-/** Default time the page waits for an answer. */
-export const PAGE_REQUEST_TIMEOUT_MS = 20_000;
-/** Response text kept from a page request; the same cap as the capture store's. */
-export const PAGE_RESPONSE_MAX_CHARS = 256 * 1024;
+export * from './page-io.ts';
+export { otpRetryRequest, otpRetryVerdict, otpSendRequest, otpSendVerdict } from './otp.ts';
 
 /**
  * Request headers a page cannot set (Fetch standard, "forbidden request-header"; `fetch` drops them silently
@@ -88,40 +57,6 @@ const METHOD_OVERRIDE_HEADERS: ReadonlySet<string> = new Set([
   'x-method-override',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
-function trimBase(apiBase: string): string {
-  return apiBase.replace(/\/+$/, '');
-}
-
-/** `POST <apiBase>/otp {challenge_token}` with the headers the SDK sends. */
-export function otpSendRequest(apiBase: string, challengeToken: string): PageRequest {
-  return {
-    method: 'POST',
-    url: `${trimBase(apiBase)}/otp`,
-    headers: [
-      ['Accept', 'application/json'],
-      ['Content-Type', 'application/json'],
-    ],
-    body: { kind: 'text', text: JSON.stringify({ challenge_token: challengeToken }) },
-    timeoutMs: PAGE_REQUEST_TIMEOUT_MS,
-    maxBodyChars: PAGE_RESPONSE_MAX_CHARS,
-  };
-}
-
-/** `POST <apiBase>/otp/retry` without a body; the SDK sends `Content-Type` on every POST, body or not. */
-export function otpRetryRequest(apiBase: string): PageRequest {
-  return {
-    method: 'POST',
-    url: `${trimBase(apiBase)}/otp/retry`,
-    headers: [
-      ['Accept', 'application/json'],
-      ['Content-Type', 'application/json'],
-    ],
-    body: null,
-    timeoutMs: PAGE_REQUEST_TIMEOUT_MS,
-    maxBodyChars: PAGE_RESPONSE_MAX_CHARS,
-  };
-}
 
 /** A captured request rebuilt for the page, and the headers left out with why. */
 export interface VerbatimRequest {
@@ -239,91 +174,9 @@ function withMime(body: Body, mimeType: string | undefined): Body {
 // ---------------------------------------------------------------------------------------------------------------
 // Verdicts
 
-/** The provider error code of a response: `code` (Session API) or `error` (OAuth style) in the body, or the
- * `error` parameter of `WWW-Authenticate`. */
-export function responseErrorCode(exchange: HttpExchange): string | undefined {
-  const body = bodyJsonObject(exchange.responseBody);
-  for (const field of ['code', 'error']) {
-    const value = body?.[field];
-    if (typeof value === 'string' && value !== '' && value.length <= 100) return value;
-  }
-  for (const challenge of getHeaderValues(exchange.responseHeaders, 'www-authenticate')) {
-    const match = /\berror\s*=\s*"?([A-Za-z0-9_.-]+)"?/.exec(challenge ?? '');
-    if (match?.[1]) return match[1];
-  }
-  return undefined;
-}
-
-function responseMessage(exchange: HttpExchange): string | undefined {
-  const message = bodyJsonObject(exchange.responseBody)?.['message'];
-  return typeof message === 'string' && message.trim() !== '' ? message.trim().slice(0, 200) : undefined;
-}
-
-function noResponse(exchange: HttpExchange): Verdict {
-  const error = exchange.error ?? 'no response';
-  return {
-    tone: 'bad',
-    verdict:
-      `No response (${error}). Usually CORS (the server does not allow the page's origin, or a header the ` +
-      'request carries), a network error, a timeout or a blocking extension. The request may still have reached ' +
-      'the server: look for it in the log, where the network capture shows what the page could not.',
-  };
-}
-
-function refused(exchange: HttpExchange, code: string | undefined): string {
-  const message = responseMessage(exchange);
-  return `${exchange.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
-}
-
-/** Plain words for codes an OTP send or retry gets. */
-const OTP_ERROR_HINTS: Readonly<Record<string, string>> = {
-  expired_challenge_token: 'the challenge expired; start a new step-up',
-  invalid_challenge_token: 'the server does not accept this challenge token (advanced, revoked or forged)',
-  missing_challenge_token: 'the request carried no challenge token',
-  rate_limited: 'too many sends; wait before sending again',
-  not_found: 'the server has no pending OTP for this challenge (no cookie from an earlier send?)',
-  bad_request: 'the server rejected the request body',
-  unauthorized: 'the server did not recognise the caller (cookies missing?)',
-  forbidden: 'the server refused it for this caller',
-};
-
-/** Reads the answer to `POST /otp` sent from the panel. */
-export function otpSendVerdict(exchange: HttpExchange): Verdict {
-  if (exchange.status === 0) return noResponse(exchange);
-  if (exchange.status >= 200 && exchange.status < 300) {
-    return {
-      tone: 'good',
-      verdict: `The server accepted the send (${exchange.status}): a new code should arrive for this challenge.`,
-    };
-  }
-  const code = responseErrorCode(exchange);
-  const hint = code === undefined ? undefined : OTP_ERROR_HINTS[code];
-  return {
-    tone: 'bad',
-    verdict: `The server refused the send (${refused(exchange, code)})${hint ? `: ${hint}` : ''}.`,
-  };
-}
-
-/** Reads the answer to `POST /otp/retry` sent from the panel. */
-export function otpRetryVerdict(exchange: HttpExchange): Verdict {
-  if (exchange.status === 0) return noResponse(exchange);
-  if (exchange.status >= 200 && exchange.status < 300) {
-    return {
-      tone: 'good',
-      verdict: `The server accepted the retry (${exchange.status}): the pending code should be sent again.`,
-    };
-  }
-  const code = responseErrorCode(exchange);
-  const hint = code === undefined ? undefined : OTP_ERROR_HINTS[code];
-  return {
-    tone: 'bad',
-    verdict: `The server refused the retry (${refused(exchange, code)})${hint ? `: ${hint}` : ''}.`,
-  };
-}
-
 /**
  * Error codes that mean "this request was already used": refusing a replay with one of them is replay
- * protection working. DPoP (RFC 9449 §11.1: jti, nonce), Prelude's single-use tokens and challenge advance,
+ * protection working. DPoP (RFC 9449 §11.1: jti, nonce), step-up APIs' single-use tokens and challenge advance,
  * OAuth's refresh-token reuse.
  */
 const REPLAY_REFUSAL_CODES: ReadonlySet<string> = new Set([
@@ -351,7 +204,7 @@ function isReplayRefusal(code: string): boolean {
  * naming a replay defence is the good outcome and an acceptance is the warning.
  */
 export function replayVerdict(original: HttpExchange, replay: HttpExchange): Verdict {
-  if (replay.status === 0) return noResponse(replay);
+  if (replay.status === 0) return noResponseVerdict(replay);
   const hadProof = getHeader(original.requestHeaders, 'dpop') !== undefined;
   const code = responseErrorCode(replay);
   if (replay.status >= 200 && replay.status < 300) {
@@ -381,7 +234,7 @@ export function replayVerdict(original: HttpExchange, replay: HttpExchange): Ver
     return {
       tone: 'neutral',
       verdict:
-        `Server refused the replay (${refused(replay, code)}), but not with a replay-protection error: it may ` +
+        `Server refused the replay (${refusalSummary(replay, code)}), but not with a replay-protection error: it may ` +
         'have refused it for another reason (expired token, missing cookie, validation), so this does not show ' +
         'whether replays are detected.',
     };
@@ -389,7 +242,7 @@ export function replayVerdict(original: HttpExchange, replay: HttpExchange): Ver
   if (replay.status >= 500) {
     return {
       tone: 'bad',
-      verdict: `Server error on the replay (${refused(replay, code)}): a server should refuse a replay cleanly with a 4xx.`,
+      verdict: `Server error on the replay (${refusalSummary(replay, code)}): a server should refuse a replay cleanly with a 4xx.`,
     };
   }
   return {

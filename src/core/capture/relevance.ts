@@ -1,10 +1,10 @@
 /**
  * Which requests the inspector keeps. Kept deliberately cheap and string-based: the page hook and the
  * service worker call it for every request of the inspected tab, and almost all of them are not ours.
+ * The providers' APIs come from their capture data (src/core/providers/capture.ts); the OAuth signs of a step-up
+ * (a bearer JWT, a Bearer or DPoP challenge, a DPoP proof) hold for any provider.
  */
-
-/** Path markers of the APIs the inspector understands (Prelude on any host, Dynamic's SDK API). */
-const API_PATH_MARKERS = ['/v1/session/', '/api/v0/sdk/'];
+import { API_PATH_MARKERS, API_URL_PREFIXES, RELATED_REQUEST_HEADERS } from '../providers/capture.ts';
 
 /** True when the URL is a step-up provider API call (by path, so custom domains work). */
 export function isStepUpApiUrl(url: string): boolean {
@@ -16,13 +16,14 @@ export function isStepUpApiUrl(url: string): boolean {
       if (query === -1 || at < query) return true;
     }
   }
-  return url.startsWith('https://edge.prelude.dev/v1/signals');
+  return API_URL_PREFIXES.some((prefix) => url.startsWith(prefix));
 }
 
 /**
  * True when a non-API request is still part of a step-up story: it presents a bearer JWT (an app's own
- * protected API using the granted scope), a Dynamic elevated token, or it answered with a Bearer challenge
- * (RFC 6750 / RFC 9470). Header names must already be lower-case.
+ * protected API using the granted scope), a DPoP proof or a header a provider ties to its step-up (such as an
+ * elevated token), or it answered with a Bearer challenge (RFC 6750 and its step-up extension). Header names must
+ * already be lower-case.
  */
 export function isStepUpRelatedHeaders(
   requestHeaderNames: Iterable<string>,
@@ -34,6 +35,6 @@ export function isStepUpRelatedHeaders(
   if (authorization !== undefined && /^(bearer|dpop) [\w-]+\.[\w-]+\.[\w-]*$/i.test(authorization.trim()))
     return true;
   for (const name of requestHeaderNames)
-    if (name === 'x-dyn-elevated-access-token' || name === 'dpop') return true;
+    if (name === 'dpop' || RELATED_REQUEST_HEADERS.includes(name)) return true;
   return false;
 }

@@ -10,7 +10,7 @@ export function renderFindingsDoc(): string {
   const lines: string[] = [
     '# Findings catalogue',
     '',
-    '<!-- Generated from src/core/findings/ by `npx tsx scripts/gen-findings-doc.ts`. Do not edit by hand. -->',
+    '<!-- Generated from src/core/findings/ and src/core/providers/*/findings.ts by `npx tsx scripts/gen-findings-doc.ts`. Do not edit by hand. -->',
     '',
     'Every finding the Step-Up Inspector raises has a stable code, a severity and the exchange it points at.',
     'Codes never change meaning once shipped, so CI configurations (`stepup-inspect --fail-on`) and bug reports',

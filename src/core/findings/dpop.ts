@@ -1,4 +1,7 @@
-/** DPoP proof rules (RFC 9449), with the places where Prelude's use of DPoP differs from the RFC. */
+/**
+ * DPoP proof rules (RFC 9449), with the places where step-up APIs commonly use DPoP differently from the RFC. A
+ * provider's own DPoP rules (such as proofs bound to a challenge) are in its findings, under this family.
+ */
 import type { FindingRule } from './types.ts';
 
 const rfc = (section: string): { label: string; url: string } => ({
@@ -16,7 +19,7 @@ export const DPOP_RULES = [
     explanation:
       'The endpoint needs a DPoP proof and the request carried no DPoP header. Session calls (/login/otp/check, ' +
       '/login/finalize, /refresh, /revoke) need a session proof; /otp/check and /stepup/continue need a challenge ' +
-      'proof. The Prelude SDK leaves the header out when it has no device key for the domain (IndexedDB `prld` was ' +
+      'proof. An SDK leaves the header out when it has no device key for the domain (its IndexedDB store was ' +
       'cleared, a private window, or the key belongs to another domain), and the server answers missing_dpop_proof.',
     fix:
       'Make sure the SDK is initialised with the same `domain` for login and later calls, that IndexedDB is ' +
@@ -60,7 +63,7 @@ export const DPOP_RULES = [
       'comes from exporting the whole key pair (exportJWK(privateKey)) instead of the public key.',
     fix:
       'Put only the public key in the header (export the publicKey, or drop `d`); keep the private key ' +
-      'non-extractable, as the Prelude SDK does.',
+      'non-extractable, as browser SDKs do.',
     reference: rfc('4.2'),
   },
   {
@@ -81,7 +84,7 @@ export const DPOP_RULES = [
     title: 'DPoP htu does not match the URL',
     explanation:
       'The proof `htu` claim is not the request URL (compared without query and fragment, after normalisation). ' +
-      'Typical causes: a custom domain where the proof names the default `*.session.prelude.dev` host (or the ' +
+      "Typical causes: a custom domain where the proof names the provider's default API host (or the " +
       'reverse), a reverse proxy rewriting the path, or a query string left in htu.',
     fix:
       'Build htu from the exact URL the request goes to, without query or fragment; with a custom domain, give ' +
@@ -98,8 +101,8 @@ export const DPOP_RULES = [
       'made in advance and sent later. Servers accept only a short window and reject the rest. The inspector ' +
       'allows 300 s before and 60 s after the request time.',
     fix:
-      'Sign proofs right before sending. Correct for clock skew with the server `Date` header (the Prelude SDK ' +
-      'does, when the header is exposed to the page) or use server nonces.',
+      'Sign proofs right before sending. Correct for clock skew with the server `Date` header (SDKs that do ' +
+      'need the header exposed to the page) or use server nonces.',
     reference: rfc('11.1'),
   },
   {
@@ -110,9 +113,9 @@ export const DPOP_RULES = [
     explanation:
       'A session proof reuses the `jti` of an earlier proof that the server had already answered, or the same ' +
       'jti appears in a different request. RFC 9449 §11.1 asks servers to reject a jti they have seen, so the ' +
-      'second request fails. Challenge proofs are exempt: Prelude sets their jti to the challenge token jti on ' +
-      'purpose. A byte-identical resend after an attempt that got no response is reported as dpop.proof_resent ' +
-      'instead.',
+      'second request fails. Challenge proofs are exempt: an API that binds them to the challenge sets their jti ' +
+      'to the challenge token jti on purpose. A byte-identical resend after an attempt that got no response is ' +
+      'reported as dpop.proof_resent instead.',
     fix: 'Sign a new proof (fresh random jti) for every request, including retries after an error response.',
     reference: rfc('11.1'),
   },
@@ -123,31 +126,13 @@ export const DPOP_RULES = [
     title: 'Identical request re-sent after a stall',
     explanation:
       'The same request, with the same DPoP proof, was sent again after an earlier attempt got no response ' +
-      '(network error or timeout). The Prelude SDK does this on purpose: it re-sends a stalled request up to 3 ' +
-      'times (10, 20, 40 s). If the first attempt never reached the server this is harmless; if it did, a strict ' +
+      '(network error or timeout). Some SDKs do this on purpose: one re-sends a stalled request up to 3 times ' +
+      '(10, 20, 40 s). If the first attempt never reached the server this is harmless; if it did, a strict ' +
       'server treats the resend as a replay (RFC 9449 §11.1) and rejects it, so the retry cannot succeed.',
     fix:
       'Nothing to do when the retry succeeded. If it was rejected, the client should re-sign the proof for each ' +
       'attempt; report it to the SDK vendor.',
     reference: rfc('11.1'),
-  },
-  {
-    code: 'dpop.challenge_jti_mismatch',
-    severity: 'error',
-    family: 'dpop',
-    title: 'Challenge proof jti is not the challenge token jti',
-    explanation:
-      'On /otp/check and /stepup/continue, Prelude binds the proof to the challenge: the proof `jti` must equal ' +
-      'the `jti` of the challenge token in the request body. It differs here, usually because the client sent ' +
-      'an older challenge token than the one it signed for (each step returns a new token with a new jti), or ' +
-      'signed a session-style proof with a random jti.',
-    fix:
-      'After every /otp/check or /stepup/continue, replace the cached challenge token with the one in the ' +
-      'response, and sign the next proof with that token jti.',
-    reference: {
-      label: 'Prelude step-up (web SDK)',
-      url: 'https://docs.prelude.so/session/documentation/frontend-sdks/web/step-up',
-    },
   },
   {
     code: 'dpop.nonce_stale',
@@ -174,7 +159,7 @@ export const DPOP_RULES = [
       'Usual causes: IndexedDB cleared between calls, two SDK instances with different domains, or a second ' +
       'device replaying a stolen refresh token.',
     fix:
-      'Keep one key per domain for the whole session (the SDK stores it in IndexedDB `prld`); after a key loss, ' +
+      'Keep one key per domain for the whole session (browser SDKs store it in IndexedDB); after a key loss, ' +
       'log in again instead of refreshing.',
     reference: rfc('5'),
   },
@@ -185,8 +170,8 @@ export const DPOP_RULES = [
     title: 'Access token bound to another key',
     explanation:
       'The access token carries `cnf.jkt` (the thumbprint of the key it is bound to) and the proof sent with it ' +
-      'is signed by another key. A resource server checking the binding rejects the call. Prelude access tokens ' +
-      'are not known to carry cnf.jkt; this fires only when one does.',
+      'is signed by another key. A resource server checking the binding rejects the call. Not every provider ' +
+      'binds its access tokens this way; this fires only when a token carries cnf.jkt.',
     fix: 'Present the access token only with proofs from the key it was issued to.',
     reference: rfc('6.1'),
   },

@@ -1,7 +1,7 @@
-/** Token rules: tokens that cannot be read, are used after expiry, or (verification tokens) do not match. */
+/** Token rules: tokens that cannot be read, or are used after expiry. */
 import type { FindingRule } from './types.ts';
 
-/** Every `token.*` and `verification.*` rule. */
+/** Every `token.*` rule. */
 export const TOKEN_RULES = [
   {
     code: 'token.malformed',
@@ -27,23 +27,5 @@ export const TOKEN_RULES = [
       'cached the token itself, or the device clock is off and the `Date` header is not exposed.',
     fix: 'Get the access token from the SDK (it refreshes as needed) just before each call instead of caching it.',
     reference: { label: 'RFC 7519 §4.1.4', url: 'https://www.rfc-editor.org/rfc/rfc7519.html#section-4.1.4' },
-  },
-  {
-    code: 'verification.claims_mismatch',
-    severity: 'error',
-    family: 'verification',
-    title: 'Verification token does not match the challenge',
-    explanation:
-      'The verification token your backend minted for a custom step does not match the challenge it was sent ' +
-      'with: `sub` must be the challenge user, `challenge_id` the challenge, `key` the current step, `status` ' +
-      '"completed", it must be within exp/nbf, and its `jti` must not have been used before. Prelude rejects ' +
-      'it (token_mismatch, invalid_verification_token or token_reused).',
-    fix:
-      'Mint one verification token per step completion, from the challenge the client is on (read ' +
-      'challenge_id, sub and current_step from the challenge token), with a fresh jti and a short exp.',
-    reference: {
-      label: 'Prelude: Custom Steps',
-      url: 'https://docs.prelude.so/session/documentation/step-up-custom-steps',
-    },
   },
 ] as const satisfies readonly FindingRule[];

@@ -6,19 +6,12 @@
 /** How bad an occurrence is. `error`: a bug that breaks or weakens the flow. `warning`: likely a bug or a risk. `info`: worth knowing. */
 export type Severity = 'error' | 'warning' | 'info';
 
-/** Families group rules in the docs and the panel's filter. */
-export type FindingFamily =
-  | 'dpop'
-  | 'cors'
-  | 'challenge'
-  | 'grant'
-  | 'verification'
-  | 'token'
-  | 'prelude'
-  | 'dynamic'
-  | 'rfc9470'
-  | 'rfc6750'
-  | 'inspector';
+/**
+ * The families the core defines. Families group rules in the docs and the panel's filter; a provider adds its own
+ * (the whole list is `FindingFamily` in catalogue.ts) and may also file a rule under one of these, when the rule
+ * is about a step-up concept every provider shares but only that provider's traffic can raise it.
+ */
+export type CoreFindingFamily = 'dpop' | 'cors' | 'challenge' | 'grant' | 'token' | 'inspector';
 
 /** Where to read more: a spec section or a vendor doc page. */
 export interface FindingReference {
@@ -26,12 +19,16 @@ export interface FindingReference {
   url: string;
 }
 
-/** One entry of the findings catalogue. */
-export interface FindingRule {
+/**
+ * One entry of the findings catalogue. `Code` and `Family` narrow the two keys for lists declared `as const`, from
+ * which the catalogue derives its `FindingCode` and `FindingFamily` types.
+ */
+export interface FindingRule<Code extends string = string, Family extends string = string> {
   /** Stable identifier, e.g. `dpop.htu_mismatch`; never renamed once shipped (CI configs and bug reports quote it). */
-  code: string;
+  code: Code;
   severity: Severity;
-  family: FindingFamily;
+  /** The family: the code's prefix, and the docs section the rule is listed in. */
+  family: Family;
   /** A few words for lists. */
   title: string;
   /** What happened and what usually causes it, in plain words. */

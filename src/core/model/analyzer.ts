@@ -132,13 +132,14 @@ class SessionAnalyzer implements Analyzer {
     isSelfConsumed: (scope) => this.isSelfConsumed(scope),
   });
   private readonly clock: ModelClock;
-  private readonly models: ReadonlyMap<ProviderId, ProviderModel>;
+  /** Filled once the providers' models are loaded, before the first exchange is analysed. */
+  private readonly models = new Map<ProviderId, ProviderModel>();
   private stats = { providerExchanges: 0, withoutResponseBody: 0 };
   private versionCounter = 0;
   private exchangesCache: readonly AnalyzedExchange[] | null = [];
   private lastSnapshot: SessionModel | undefined;
   private readonly listeners = new Set<(version: number) => void>();
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<void>;
 
   constructor(options: AnalyzerOptions) {
     this.options = { completionGraceMs: 30_000, batchSize: 256, ...options };
@@ -159,16 +160,36 @@ class SessionAnalyzer implements Analyzer {
       prepareProof: (request) => this.proofs.prepare(request),
       checkCors: (d, f, cls, policy) => this.cors.check(d.index, f, cls, policy),
     };
-    this.models = new Map(PROVIDERS.map((provider) => [provider.id, provider.createModel(host)]));
+    this.queue = this.loadModels(host);
     this.clock = new ModelClock({
       challenges: this.challenges,
       grants: this.grants,
-      models: [...this.models.values()],
-      modelsById: this.models,
+      models: this.models,
       changed: () => {
         this.versionCounter += 1;
       },
     });
+  }
+
+  /** Every provider's model, in registry order; one that cannot load is reported and its traffic left unmodelled. */
+  private async loadModels(host: ProviderModelHost): Promise<void> {
+    const loaded = await Promise.all(
+      PROVIDERS.map((provider) =>
+        provider.loadModel().then(
+          (factory) => ({ id: provider.id, model: factory(host) }),
+          (error: unknown) => ({ id: provider.id, error }),
+        ),
+      ),
+    );
+    for (const entry of loaded) {
+      if ('model' in entry) this.models.set(entry.id, entry.model);
+      else
+        this.raise({
+          code: 'inspector.analysis_failed',
+          exchange: null,
+          message: `The ${entry.id} model could not be loaded, so its traffic is listed but not analysed: ${describe(entry.error)}`,
+        });
+    }
   }
 
   get version(): number {

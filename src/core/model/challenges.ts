@@ -13,6 +13,7 @@ import type {
   ChallengeStatus,
   ChallengeStepState,
   ChallengeTokenVersion,
+  FactorMethod,
 } from './types.ts';
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -20,13 +21,13 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 /** A lane while the analyser works on it: the public fields, writable, plus working state. Only the store writes. */
 interface LaneState extends Omit<
   Writable<Challenge>,
-  'steps' | 'tokens' | 'events' | 'metadata' | 'otpChecks'
+  'steps' | 'tokens' | 'events' | 'metadata' | 'codeChecks'
 > {
   steps: ChallengeStepState[];
   tokens: ChallengeTokenVersion[];
   events: ChallengeEvent[];
   metadata: Record<string, unknown> | null;
-  otpChecks: { failed: number; succeeded: number };
+  codeChecks: { failed: number; succeeded: number };
   position: number;
   apiBase: string | null;
   /** `granted_for` seconds, when a token carries it ([GUESS]: only the hook response documents it). */
@@ -42,12 +43,12 @@ interface LaneState extends Omit<
 
 /** A lane as the models see it: read-only, changed only through {@link ChallengeStore}'s methods. */
 export type ChallengeRecord = Readonly<
-  Omit<LaneState, 'steps' | 'tokens' | 'events' | 'otpChecks' | 'tokenRaws' | 'metadata'>
+  Omit<LaneState, 'steps' | 'tokens' | 'events' | 'codeChecks' | 'tokenRaws' | 'metadata'>
 > & {
   readonly steps: readonly ChallengeStepState[];
   readonly tokens: readonly ChallengeTokenVersion[];
   readonly events: readonly ChallengeEvent[];
-  readonly otpChecks: Readonly<{ failed: number; succeeded: number }>;
+  readonly codeChecks: Readonly<{ failed: number; succeeded: number }>;
   readonly tokenRaws: ReadonlySet<string>;
   readonly metadata: Readonly<Record<string, unknown>> | null;
 };
@@ -60,7 +61,7 @@ export type ChallengePatch = Partial<
     | 'scope'
     | 'metadata'
     | 'grantMode'
-    | 'requestStatus'
+    | 'providerStatus'
     | 'currentStep'
     | 'steps'
     | 'sub'
@@ -68,7 +69,7 @@ export type ChallengePatch = Partial<
     | 'requestedAt'
     | 'expiresAt'
     | 'completedAt'
-    | 'stepUpRefresh'
+    | 'redeemedBy'
     | 'scopeGranted'
     | 'grantId'
     | 'apiBase'
@@ -141,20 +142,20 @@ export class ChallengeStore {
       grantMode: null,
       status: 'pending',
       statusReason: 'waiting for the first step',
-      requestStatus: null,
+      providerStatus: null,
       currentStep: null,
       steps: [],
       tokens: [],
       events: [],
-      otpSends: 0,
-      otpResends: 0,
-      otpChecks: { failed: 0, succeeded: 0 },
+      codeSends: 0,
+      codeResends: 0,
+      codeChecks: { failed: 0, succeeded: 0 },
       sub: null,
       sid: null,
       requestedAt: null,
       expiresAt: null,
       completedAt: null,
-      stepUpRefresh: null,
+      redeemedBy: null,
       scopeGranted: null,
       grantId: null,
       position: this.records.length,
@@ -218,8 +219,11 @@ export class ChallengeStore {
     exchange: number | null,
     time: number,
     detail: string,
+    method?: FactorMethod,
   ): void {
-    w(record).events.push({ kind, exchange, time, detail });
+    w(record).events.push(
+      method === undefined ? { kind, exchange, time, detail } : { kind, method, exchange, time, detail },
+    );
     this.touch(record);
   }
 
@@ -239,15 +243,15 @@ export class ChallengeStore {
   /** A code sent to the user (`resend`: again, for the same step). */
   countSend(record: ChallengeRecord, resend: boolean): void {
     const lane = w(record);
-    lane.otpSends += 1;
-    if (resend) lane.otpResends += 1;
+    lane.codeSends += 1;
+    if (resend) lane.codeResends += 1;
     this.touch(record);
   }
 
   /** A typed code checked. */
   countCheck(record: ChallengeRecord, passed: boolean): void {
-    if (passed) w(record).otpChecks.succeeded += 1;
-    else w(record).otpChecks.failed += 1;
+    if (passed) w(record).codeChecks.succeeded += 1;
+    else w(record).codeChecks.failed += 1;
     this.touch(record);
   }
 
@@ -395,20 +399,20 @@ function freeze(record: LaneState): Challenge {
     grantMode: record.grantMode,
     status: record.status,
     statusReason: record.statusReason,
-    requestStatus: record.requestStatus,
+    providerStatus: record.providerStatus,
     currentStep: record.currentStep,
     steps: record.steps.map((s) => ({ ...s })),
     tokens: record.tokens.slice(),
     events: record.events.slice(),
-    otpSends: record.otpSends,
-    otpResends: record.otpResends,
-    otpChecks: { ...record.otpChecks },
+    codeSends: record.codeSends,
+    codeResends: record.codeResends,
+    codeChecks: { ...record.codeChecks },
     sub: record.sub,
     sid: record.sid,
     requestedAt: record.requestedAt,
     expiresAt: record.expiresAt,
     completedAt: record.completedAt,
-    stepUpRefresh: record.stepUpRefresh,
+    redeemedBy: record.redeemedBy,
     scopeGranted: record.scopeGranted,
     grantId: record.grantId,
   };

@@ -12,7 +12,8 @@ import type { ProviderModel } from './provider-host.ts';
 interface ClockServices {
   challenges: ChallengeStore;
   grants: GrantStore;
-  models: readonly ProviderModel[];
+  /** The providers' models by provider id (filled once they are loaded). */
+  models: ReadonlyMap<string, ProviderModel>;
   /** Called once per time-driven change, so the model's version moves. */
   changed(): void;
 }
@@ -21,11 +22,7 @@ export class ModelClock {
   /** The latest end time seen in the traffic (epoch ms). */
   latest = 0;
 
-  private readonly byProvider: ReadonlyMap<string, ProviderModel>;
-
-  constructor(private readonly s: ClockServices & { modelsById?: ReadonlyMap<string, ProviderModel> }) {
-    this.byProvider = s.modelsById ?? new Map();
-  }
+  constructor(private readonly s: ClockServices) {}
 
   /** An exchange that started at `time` and ended at `endTime`. */
   tick(time: number, endTime: number): void {
@@ -47,13 +44,13 @@ export class ModelClock {
       challenges.event(record, 'expired', null, at, `expired while waiting for ${waitingFor}`);
       this.s.changed();
     }
-    for (const model of this.s.models) model.sweep?.(now);
+    for (const model of this.s.models.values()) model.sweep?.(now);
     for (const { at, value: grant } of grants.expiries.popDue(now)) {
       if (grant.state !== 'active' || grant.expiresAt !== at) continue;
       grants.expire(grant);
       const record = grant.challengeKey !== null ? challenges.get(grant.challengeKey) : undefined;
       if (record !== undefined) {
-        const detail = this.byProvider.get(grant.provider)?.grantExpired?.(grant) ?? `${grant.scope} expired`;
+        const detail = this.s.models.get(grant.provider)?.grantExpired?.(grant) ?? `${grant.scope} expired`;
         challenges.event(record, 'grant_expired', null, at, detail);
       }
       this.s.changed();

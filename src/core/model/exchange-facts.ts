@@ -5,7 +5,7 @@
  */
 import { bodyJsonObject } from '../http/body.ts';
 import type { Body, Header, HttpExchange } from '../http/exchange.ts';
-import { isScheme, parseWwwAuthenticate } from '../providers/rfc9470/www-authenticate.ts';
+import { isScheme, parseWwwAuthenticate } from '../http/www-authenticate.ts';
 
 /**
  * Case-insensitive look-ups over one header list, with each name lower-cased once. The analyser asks a dozen

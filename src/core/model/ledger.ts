@@ -118,7 +118,7 @@ export class TokenLedger {
           this.s.grants.consume(grant, 'dropped_from_token', null, time);
           this.challengeEvent(
             grant.challengeKey,
-            'grant_consumed',
+            'consumed',
             index,
             time,
             `${scope} no longer in the access token: consumed by a call the capture does not show`,
@@ -197,13 +197,7 @@ export class TokenLedger {
     const scope = record.scope ?? '';
     this.s.challenges.update(record, { scopeGranted: granted });
     if (granted) {
-      this.s.challenges.event(
-        record,
-        'scope_in_access_token',
-        index,
-        time,
-        `access token now carries ${scope}`,
-      );
+      this.s.challenges.event(record, 'granted', index, time, `access token now carries ${scope}`);
       const { grant } = this.s.grants.create({
         provider: record.provider,
         scope,
@@ -219,7 +213,7 @@ export class TokenLedger {
     }
     this.s.challenges.event(
       record,
-      'scope_missing_in_access_token',
+      'not_granted',
       index,
       time,
       `access token lacks ${scope} (has: ${version.scopes.join(' ') || 'no scopes'})`,
@@ -230,9 +224,7 @@ export class TokenLedger {
       message: `Challenge ${record.challengeId ?? record.key} for ${scope} completed, but the access token here carries ${version.scopes.length > 0 ? `only ${version.scopes.join(' ')}` : 'no scopes'}.`,
       challengeKey: record.key,
       ...(record.challengeId !== null ? { challengeId: record.challengeId } : {}),
-      ...(record.stepUpRefresh !== null && record.stepUpRefresh !== index
-        ? { related: [record.stepUpRefresh] }
-        : {}),
+      ...(record.redeemedBy !== null && record.redeemedBy !== index ? { related: [record.redeemedBy] } : {}),
     });
   }
 
@@ -245,7 +237,7 @@ export class TokenLedger {
   ): void {
     this.s.grants.consume(grant, evidence, index, time);
     this.lastConsumed = grant;
-    this.challengeEvent(grant.challengeKey, 'grant_consumed', index, time, how);
+    this.challengeEvent(grant.challengeKey, 'consumed', index, time, how);
   }
 
   /** A successful call of `provider`'s API that uses up `scope` (an endpoint that consumes it), named `label`. */
@@ -307,7 +299,7 @@ export class TokenLedger {
       this.s.grants.noteReuse(consumed, ctx.index);
       this.challengeEvent(
         consumed.challengeKey,
-        'grant_reuse_refused',
+        'refused',
         ctx.index,
         ctx.time,
         `${consumed.scope} used again after consumption: refused (${label})`,

@@ -29,9 +29,9 @@ export interface ExchangeToken {
   location: TokenLocation;
   decoded: TokenDecodeResult;
   /**
-   * The exact header or body field, when `location` is the nearest general place rather than the field itself:
-   * Dynamic's `x-dyn-elevated-access-token` header (location `request.authorization`) and `elevatedAccessToken`
-   * response field (location `response.body.access_token`).
+   * The exact header or body field, when `location` is the nearest general place rather than the field itself
+   * (a provider's own token header read as `request.authorization`, a differently named token field in a response
+   * read as `response.body.access_token`).
    */
   field?: string;
 }
@@ -102,39 +102,43 @@ export interface ChallengeTokenVersion {
 }
 
 /**
- * Kinds of challenge timeline events. Dynamic and RFC 9470 lanes reuse them: `requested` (Dynamic stepUp/check, or a
- * resource's 401/403 challenge), `otp_*` (Dynamic email/SMS OTP, TOTP and recovery codes), `continue_*` (Dynamic
- * passkey/wallet/social verification; RFC 9470: the next token checked against the challenge), `completed` (elevated
- * token issued; resource answered 2xx), `scope_*_in_access_token` (the elevated token's scope; a Dynamic protected
- * call sent without its token), `grant_*` (elevated token consumed, expired, reused).
+ * Kinds of challenge timeline events, the same for every provider (each provider's presentation words them):
+ * `requested` (the step-up was asked for, or a resource answered with a challenge), `request_failed`/`blocked`,
+ * `factor_sent|resent|send_failed` (a code sent to the user), `factor_verified|failed|unknown` (a factor presented:
+ * see {@link ChallengeEvent.method}), `step_completed`, `completed` (every step done, or the elevated token or the
+ * resource's 2xx came back), `redeemed`/`redeem_failed` (a completed challenge exchanged for its scope), `granted`/
+ * `not_granted` (the next token does or does not carry the scope), `consumed`, `grant_expired`, `refused` (a reuse
+ * after consumption), `expired` (the challenge's own expiry).
  */
 export type ChallengeEventKind =
   | 'requested'
   | 'request_failed'
   | 'blocked'
-  | 'otp_sent'
-  | 'otp_resent'
-  | 'otp_send_failed'
-  | 'otp_check_failed'
-  | 'otp_check_passed'
-  | 'otp_check_unknown'
-  | 'continue_passed'
-  | 'continue_failed'
-  | 'continue_unknown'
+  | 'factor_sent'
+  | 'factor_resent'
+  | 'factor_send_failed'
+  | 'factor_verified'
+  | 'factor_failed'
+  | 'factor_unknown'
   | 'step_completed'
   | 'completed'
-  | 'refreshed_with_step_up'
-  | 'step_up_refresh_failed'
-  | 'scope_in_access_token'
-  | 'scope_missing_in_access_token'
-  | 'grant_consumed'
+  | 'redeemed'
+  | 'redeem_failed'
+  | 'granted'
+  | 'not_granted'
+  | 'consumed'
   | 'grant_expired'
-  | 'grant_reuse_refused'
+  | 'refused'
   | 'expired';
+
+/** How a factor was presented: a one-time `code` the user typed, or an `assertion` (passkey, signature, token). */
+export type FactorMethod = 'code' | 'assertion';
 
 /** One entry of a challenge timeline. */
 export interface ChallengeEvent {
   kind: ChallengeEventKind;
+  /** For `factor_verified`, `factor_failed` and `factor_unknown`: how the factor was presented. */
+  method?: FactorMethod;
   /** The exchange it comes from; null for time-driven events (expiry noticed by the clock). */
   exchange: number | null;
   time: number;
@@ -146,14 +150,14 @@ export interface ChallengeEvent {
 export interface Challenge {
   /**
    * Unique key: `<provider>:<challenge_id>`, or `<provider>:request#<exchange>` while no challenge id is known.
-   * Dynamic: `dynamic:check#<exchange>` (from stepUp/check), else `dynamic:<verificationUUID>` or
-   * `dynamic:verify#<exchange>`. RFC 9470: `rfc9470:<origin><path>` of the protected resource (`#2`… for later ones).
+   * A provider without challenge ids keys its lanes by what identifies them there (the call that opened the lane,
+   * a verification id, a protected resource), with `#2`… for later ones (see the provider's model).
    */
   key: string;
   provider: ProviderId;
   /**
-   * `challenge_id` claim; null for a refused or blocked request (no token issued) or an uncaptured response. Dynamic:
-   * the latest OTP verificationUUID; RFC 9470: null.
+   * The provider's id of the challenge (a `challenge_id` claim, a verification id); null for a refused or blocked
+   * request (no token issued), an uncaptured response, or a provider without one.
    */
   challengeId: string | null;
   scope: string | null;
@@ -163,17 +167,19 @@ export interface Challenge {
   /** Why the status is what it is, in a few words (the error code, "current_step completed", …). */
   statusReason: string;
   /**
-   * `status` of the /stepup/request response as sent. Docs and native SDK read continue/review differently, so
-   * the inspector decides from the token's `current_step` and keeps this for display.
+   * The status the provider reported for the request, as sent (its own vocabulary). The lane's `status` is the
+   * inspector's reading of the challenge itself; this is kept for display.
    */
-  requestStatus: string | null;
+  providerStatus: string | null;
   currentStep: string | null;
   steps: readonly ChallengeStepState[];
   tokens: readonly ChallengeTokenVersion[];
   events: readonly ChallengeEvent[];
-  otpSends: number;
-  otpResends: number;
-  otpChecks: { failed: number; succeeded: number };
+  /** One-time codes sent to the user, re-sends included. */
+  codeSends: number;
+  codeResends: number;
+  /** Typed codes checked. */
+  codeChecks: { failed: number; succeeded: number };
   sub: string | null;
   sid: string | null;
   /** The /stepup/request exchange, when seen. */
@@ -181,8 +187,8 @@ export interface Challenge {
   /** Epoch ms from the latest token `exp`. */
   expiresAt: number | null;
   completedAt: number | null;
-  /** The /refresh that carried the completed token as step_up_token. */
-  stepUpRefresh: number | null;
+  /** The exchange that exchanged the completed challenge for its scope, where the provider has such a step. */
+  redeemedBy: number | null;
   /** true: the next access token carried the scope; false: it did not; null: not known yet. */
   scopeGranted: boolean | null;
   /** Id of the grant this challenge produced. */
@@ -228,8 +234,7 @@ export interface Grant {
   provider: ProviderId;
   scope: string;
   /**
-   * `grant_mode` of the challenge (`single-use`, `session-bound`, …; Dynamic: `single-use` or `multi-use` from the
-   * elevated token's `singleUse`); null when unknown.
+   * The grant mode the provider states (`single-use`, `session-bound`, `multi-use`…); null when unknown.
    */
   mode: string | null;
   /** The challenge that produced it; null when the scope first appeared in a token without a seen challenge. */
@@ -239,7 +244,7 @@ export interface Grant {
   grantedAt: number;
   /** The exchange whose access token first carried the scope. */
   grantedBy: number;
-  /** Epoch ms, from `granted_for` when a token says it (Dynamic: the elevated token's `exp`); null when unknown. */
+  /** Epoch ms, when a token says how long the grant lasts (`granted_for`, an elevated token's `exp`); null when unknown. */
   expiresAt: number | null;
   state: GrantState;
   /** The exchange that consumed it (single-use), when known. */

@@ -1,6 +1,8 @@
 /**
  * The providers the inspector recognises, tried in order: Prelude, Dynamic, RFC 9470. Adding one is one import and
- * one line in {@link PROVIDERS}.
+ * one line in {@link PROVIDERS}, plus one in capture.ts (which the page hook bundles without the registry) and, for
+ * token kinds, in token-kinds.ts (docs/adding-a-provider.md). The findings catalogue, the actions and the redactor
+ * read the modules here.
  */
 import type { HttpExchange } from '../http/exchange.ts';
 import { dynamicAdapter } from './dynamic/index.ts';

@@ -3,9 +3,13 @@
  * knows about a provider comes through a {@link ProviderModule} found in the registry (registry.ts): nothing
  * outside `src/core/providers/` names a provider.
  */
+import type { OtpReplayAvailability, OtpRetryAvailability } from '../actions/availability.ts';
+import type { PageRequest, Verdict } from '../actions/page-io.ts';
+import type { SdkStateResult, SdkStorageKeys } from '../actions/sdk-state.ts';
 import type { FindingRule } from '../findings/types.ts';
 import type { HttpExchange } from '../http/exchange.ts';
 import type { ProviderModelFactory } from '../model/provider-host.ts';
+import type { Challenge, SessionModel } from '../model/types.ts';
 import type { ProviderId } from './registry.ts';
 
 export type { ProviderId } from './registry.ts';
@@ -61,6 +65,24 @@ export interface ProviderPresentation {
   laneName: 'challengeId' | 'key';
   /** Whether the provider reports its own request status, shown beside the state the inspector derived. */
   showsRequestStatus: boolean;
+  /** Whether a completed challenge must still be exchanged for its scope ("completed, not exchanged yet"). */
+  redeemsCompletion: boolean;
+  /** The provider's words for timeline marks, where they read better than the generic ones. */
+  terms?: Partial<MarkTerms>;
+}
+
+/** Words of the timeline's marks (see `src/panel/timeline/marks.ts` for the generic ones). */
+export interface MarkTerms {
+  /** What is sent to the user: "OTP". */
+  sent: string;
+  /** Checking a typed code: "check". */
+  codeCheck: string;
+  /** Presenting any other factor: "continue", "verify". */
+  assertionCheck: string;
+  /** A completed challenge exchanged for its scope: "refresh + step_up_token". */
+  redeemed: string;
+  /** The same, failing: "step-up refresh". */
+  redeemFailed: string;
 }
 
 /** What a token is for, whoever issued it: views pick how to show a token by its role, never by its kind. */
@@ -81,9 +103,29 @@ export interface ProviderTokenKind {
   matches(header: Record<string, unknown>, claims: Record<string, unknown>): boolean;
 }
 
+/** A section of docs/findings.md (and a filter of the panel) that a provider adds. */
+export interface ProviderFindingFamily {
+  /** The prefix of its codes, e.g. `prelude` for `prelude.bad_check_code`. */
+  family: string;
+  heading: string;
+}
+
+/**
+ * The findings a provider defines. Its rules are listed in its own families, after the core's, or in one of the
+ * core's (`CoreFindingFamily`) when they are about a step-up concept the core already has a section for, such as a
+ * challenge or a DPoP proof.
+ */
+export interface ProviderFindings {
+  /** Its own families, in docs order. */
+  families: readonly ProviderFindingFamily[];
+  /** Every rule it defines, in docs order within each family. */
+  rules: readonly FindingRule[];
+}
+
 /**
  * Which requests are the provider's, as plain data: the page hook bundles it, so it must stay free of code and of
- * the rest of the module.
+ * the rest of the module. A provider's capture.ts exports each field as its own constant and the module namespace
+ * is the ProviderCapture, so a bundle keeps only the fields it reads (the page hook reads two).
  */
 export interface ProviderCapture {
   /** Markers that, in a URL's path (not its query), make the request an API call on any host. */
@@ -98,28 +140,72 @@ export interface ProviderCapture {
   webRequestUrls: readonly string[];
 }
 
-/** One module per protocol: see docs/adding-a-provider.md. */
-export interface ProviderModule<Id extends string = string> {
+/**
+ * "Send the OTP again" and "Retry the OTP", for a provider whose challenges have one-time-code steps. The panel asks
+ * `canReplay`/`canRetry` on every render (cheap, pure, never throwing) and, on a click, sends the request built here
+ * from the page and reads the answer with the verdict.
+ */
+export interface ProviderOtpActions {
+  /** Whether sending the code again makes sense for `challenge` at `now` (epoch ms); when it does, what to send. */
+  canReplay(challenge: Challenge, model: SessionModel, now: number): OtpReplayAvailability;
+  /** Whether asking the server to re-send the pending code makes sense. */
+  canRetry(challenge: Challenge, model: SessionModel, now: number): OtpRetryAvailability;
+  sendRequest(apiBase: string, challengeToken: string): PageRequest;
+  retryRequest(apiBase: string): PageRequest;
+  sendVerdict(exchange: HttpExchange): Verdict;
+  retryVerdict(exchange: HttpExchange): Verdict;
+}
+
+/**
+ * The provider's SDK state in the inspected page ("Read SDK state"): where the page-side reader looks, and how
+ * what it returned is read.
+ */
+export interface ProviderSdkState {
+  /** What the page-side reader reads, as plain data it can be handed (it runs serialised in the page). */
+  storage: SdkStorageKeys;
+  /** Checks and interprets the reader's snapshot (`unknown`: the page wrote it). Never rejects. */
+  interpret(raw: unknown, nowMs: number): Promise<SdkStateResult>;
+}
+
+/** What the panel's page actions can do with this provider's traffic; a provider without them has none. */
+export interface ProviderActions {
+  otp?: ProviderOtpActions;
+  sdkState?: ProviderSdkState;
+}
+
+/**
+ * One module per protocol: see docs/adding-a-provider.md. `Findings` is the type of its `findings` as declared
+ * (`as const`), from which the catalogue derives `FindingCode`.
+ */
+export interface ProviderModule<
+  Id extends string = string,
+  Findings extends ProviderFindings = ProviderFindings,
+> {
   id: Id;
   /** Cheap: called for every exchange. Returns null when the exchange is not this provider's. Never throws. */
   classify(exchange: HttpExchange): ExchangeClassification | null;
   /** The fields of this provider's wire format that hold secrets (see {@link ProviderSecrets}). */
   secrets: ProviderSecrets;
   presentation: ProviderPresentation;
-  /** The findings only this provider raises, with the heading of their family in docs/findings.md. */
-  findings: { family: string; heading: string; rules: readonly FindingRule[] };
-  /** Builds the provider's model: handlers that turn its exchanges into lanes, grants and findings. */
-  createModel: ProviderModelFactory;
+  /** The findings of this provider's protocol (see {@link ProviderFindings}). */
+  findings: Findings;
+  /**
+   * Loads the provider's model: the handlers that turn its exchanges into lanes, grants and findings. Loaded on
+   * demand, so what only classifies or labels exchanges (the panel's first paint, capture) does not carry it.
+   */
+  loadModel(): Promise<ProviderModelFactory>;
   tokenKinds: readonly ProviderTokenKind[];
   capture: ProviderCapture;
+  /** The panel's actions on this provider's challenges and SDK, when it has any. */
+  actions?: ProviderActions;
 }
 
 /**
  * The part of a {@link ProviderModule} every provider already has while the modules are being assembled.
  * Transitional: removed once each provider exports a whole module.
  */
-export type ProviderAdapter<Id extends string = string> = Pick<
-  ProviderModule<Id>,
-  'id' | 'classify' | 'secrets' | 'createModel'
-> &
-  Partial<ProviderModule<Id>>;
+export type ProviderAdapter<
+  Id extends string = string,
+  Findings extends ProviderFindings = ProviderFindings,
+> = Pick<ProviderModule<Id, Findings>, 'id' | 'classify' | 'secrets' | 'loadModel' | 'findings' | 'capture'> &
+  Partial<ProviderModule<Id, Findings>>;

@@ -1,11 +1,15 @@
 /**
  * The machine-readable report (`stepup-inspect --json`), for CI. Its documented core is stable:
  *
- *   { exchanges, challenges: [{provider, challengeId, scope, status, steps: [{key, order, done}], otpSends,
- *     otpChecks: {failed, succeeded}, scopeGranted}], grants: [{provider, scope, mode, state, consumedBy}],
+ *   { exchanges, challenges: [{provider, challengeId, scope, status, steps: [{key, order, done}], codeSends,
+ *     codeChecks: {failed, succeeded}, scopeGranted}], grants: [{provider, scope, mode, state, consumedBy}],
  *     findings: [{code, severity, exchange, message}] }
  *
- * Everything else is extra detail that may grow. Exchange indexes are 0-based positions in the input: with
+ * Everything else is extra detail that may grow. Version 2 (this one) named the counters and events the same for
+ * every provider: `otpSends`/`otpResends`/`otpChecks` became `codeSends`/`codeResends`/`codeChecks`,
+ * `requestStatus` became `providerStatus`, `stepUpRefresh` became `redeemedBy`, and event kinds are generic
+ * (`factor_verified` with `method: "code" | "assertion"` for `otp_check_passed`/`continue_passed`, `redeemed`
+ * for `refreshed_with_step_up`, `granted`, `consumed`, `refused`…; docs/report.md lists them). Exchange indexes are 0-based positions in the input: with
  * `entryIndexes`, positions in the file (skipped entries keep their numbers); without, the analyser's order.
  * Times are ISO 8601 strings.
  */
@@ -14,6 +18,7 @@ import type { FindingReference, Severity } from '../findings/types.ts';
 import type { SkippedEntry } from '../http/guards.ts';
 import type {
   ChallengeEventKind,
+  FactorMethod,
   ChallengeStatus,
   ConsumptionEvidence,
   GrantState,
@@ -57,24 +62,30 @@ export interface JsonReportChallenge {
   scope: string | null;
   status: ChallengeStatus;
   steps: JsonReportStep[];
-  otpSends: number;
-  otpChecks: { failed: number; succeeded: number };
+  codeSends: number;
+  codeChecks: { failed: number; succeeded: number };
   scopeGranted: boolean;
   // Extra detail.
   key: string;
   statusReason: string;
-  requestStatus: string | null;
+  providerStatus: string | null;
   currentStep: string | null;
   grantMode: string | null;
   metadata: Record<string, unknown> | null;
-  otpResends: number;
+  codeResends: number;
   requestedAt: number | null;
   completedAt: string | null;
   expiresAt: string | null;
-  stepUpRefresh: number | null;
+  redeemedBy: number | null;
   grantId: string | null;
   tokenVersions: number;
-  events: { kind: ChallengeEventKind; exchange: number | null; time: string; detail: string }[];
+  events: {
+    kind: ChallengeEventKind;
+    method?: FactorMethod;
+    exchange: number | null;
+    time: string;
+    detail: string;
+  }[];
 }
 
 /** A grant in the JSON report; the first five fields are the documented core. */
@@ -121,7 +132,7 @@ export interface JsonReportAccessToken {
 
 /** The `--json` document. */
 export interface JsonReport {
-  tool: { name: 'stepup-inspect'; reportVersion: 1 };
+  tool: { name: 'stepup-inspect'; reportVersion: 2 };
   source?: {
     file?: string;
     kind?: 'har' | 'inspector';
@@ -166,7 +177,7 @@ export function buildJsonReport(model: SessionModel, options: JsonReportOptions 
   for (const g of model.grants) grantCounts[g.state] += 1;
 
   const report: JsonReport = {
-    tool: { name: 'stepup-inspect', reportVersion: 1 },
+    tool: { name: 'stepup-inspect', reportVersion: 2 },
     exchanges: model.stats.exchanges,
     summary: {
       findings: { ...model.stats.findings },
@@ -187,24 +198,25 @@ export function buildJsonReport(model: SessionModel, options: JsonReportOptions 
         if (s.doneAt !== undefined) step.doneAt = at(s.doneAt);
         return step;
       }),
-      otpSends: c.otpSends,
-      otpChecks: { ...c.otpChecks },
+      codeSends: c.codeSends,
+      codeChecks: { ...c.codeChecks },
       scopeGranted: c.scopeGranted === true,
       key: c.key,
       statusReason: c.statusReason,
-      requestStatus: c.requestStatus,
+      providerStatus: c.providerStatus,
       currentStep: c.currentStep,
       grantMode: c.grantMode,
       metadata: c.metadata === null ? null : { ...c.metadata },
-      otpResends: c.otpResends,
+      codeResends: c.codeResends,
       requestedAt: atOrNull(c.requestedAt),
       completedAt: iso(c.completedAt),
       expiresAt: iso(c.expiresAt),
-      stepUpRefresh: atOrNull(c.stepUpRefresh),
+      redeemedBy: atOrNull(c.redeemedBy),
       grantId: c.grantId,
       tokenVersions: c.tokens.length,
       events: c.events.map((e) => ({
         kind: e.kind,
+        ...(e.method !== undefined ? { method: e.method } : {}),
         exchange: atOrNull(e.exchange),
         time: iso(e.time) ?? '',
         detail: e.detail,

@@ -164,14 +164,14 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
           `    ${s.dim('steps   ')} ${c.steps.map((st) => `${st.done ? s.green('✔') : '○'} ${safe(st.key)}`).join(' → ')}`,
         );
       }
-      if (c.otpSends > 0 || c.otpChecks.failed + c.otpChecks.succeeded > 0) {
+      if (c.codeSends > 0 || c.codeChecks.failed + c.codeChecks.succeeded > 0) {
         line(
-          `    ${s.dim('OTP     ')} ${plural(c.otpSends, 'code')} sent${c.otpResends > 0 ? ` (${c.otpResends} resend${c.otpResends > 1 ? 's' : ''})` : ''}, ${c.otpChecks.failed} wrong, ${c.otpChecks.succeeded} passed`,
+          `    ${s.dim('OTP     ')} ${plural(c.codeSends, 'code')} sent${c.codeResends > 0 ? ` (${c.codeResends} resend${c.codeResends > 1 ? 's' : ''})` : ''}, ${c.codeChecks.failed} wrong, ${c.codeChecks.succeeded} passed`,
         );
       }
-      if (c.requestStatus !== null) {
+      if (c.providerStatus !== null) {
         line(
-          `    ${s.dim('request ')} status "${safe(c.requestStatus)}"${c.currentStep !== null ? `, current_step ${safe(c.currentStep)}` : ''}${presentation?.showsRequestStatus === true ? ` ${s.dim('(the state follows current_step)')}` : ''}`,
+          `    ${s.dim('request ')} status "${safe(c.providerStatus)}"${c.currentStep !== null ? `, current_step ${safe(c.currentStep)}` : ''}${presentation?.showsRequestStatus === true ? ` ${s.dim('(the state follows current_step)')}` : ''}`,
         );
       }
       if (c.expiresAt !== null && c.status === 'pending')
@@ -194,7 +194,7 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
           ...wrap(
             `${safe(e.detail)}${mark}`,
             width,
-            `    ${pad(at(e.exchange), 6)}${clockTime(e.time)}  ${pad(safe(e.kind).replace(/_/g, ' '), 26)}`,
+            `    ${pad(at(e.exchange), 6)}${clockTime(e.time)}  ${pad(`${e.kind.replace(/_/g, ' ')}${e.method !== undefined ? ` (${e.method})` : ''}`, 26)}`,
             ' '.repeat(4 + 6 + 8 + 2 + 26),
           ),
         );
@@ -331,9 +331,8 @@ function statusText(c: Challenge, s: Style): string {
     case 'completed':
       if (c.scopeGranted === true) return s.green('completed, scope granted');
       if (c.scopeGranted === false) return s.red('completed, scope NOT granted');
-      // A provider with challenge ids of its own grants the scope later, when the challenge is exchanged for a
-      // token; the others are done when their challenge is.
-      return providerModule(c.provider)?.presentation?.laneName === 'challengeId'
+      // Where a completed challenge is still to be exchanged for its scope, completion alone grants nothing yet.
+      return providerModule(c.provider)?.presentation?.redeemsCompletion === true
         ? s.yellow('completed, not exchanged yet')
         : s.green(`completed (${safe(c.statusReason)})`);
     case 'pending':

@@ -1,5 +1,5 @@
 /**
- * Typed, never-throwing readers for the claims the inspector reasons about, and the checks a Prelude server
+ * Typed, never-throwing readers for the claims the inspector reasons about, and the checks a step-up server
  * applies to a custom-step verification token. Claims come from decoded (unverified) tokens, so every field is
  * read defensively: a value of the wrong type is treated as absent.
  */
@@ -7,7 +7,7 @@ import type { CheckStatus } from '../dpop/types.ts';
 import { parseScopes } from './scopes.ts';
 import { formatEpochSeconds } from './time.ts';
 
-/** One step of a Prelude challenge (`steps[]` in the challenge token). */
+/** One step of a multi-step challenge (`steps[]` in the challenge token). */
 export interface ChallengeStep {
   key: string;
   order: number;
@@ -16,7 +16,7 @@ export interface ChallengeStep {
   expirationDuration?: number;
 }
 
-/** The claims of a Prelude challenge token. */
+/** The claims of a challenge token that lists its steps (`challenge_id`, `current_step`, `steps`). */
 export interface ChallengeClaims {
   challengeId?: string;
   /** `verify_sms`, `verify_email`, `verify_passkey`, a custom key, or `completed`. */
@@ -34,7 +34,7 @@ export interface ChallengeClaims {
   metadata?: Record<string, unknown>;
 }
 
-/** The claims of an access token (Prelude, or any RFC 9068-style token). */
+/** The claims of an access token (a step-up API's own, or any RFC 9068-style token). */
 export interface AccessClaims {
   sub?: string;
   sid?: string;
@@ -45,7 +45,7 @@ export interface AccessClaims {
   scopes: string[];
   /** `cnf.jkt`: the DPoP key thumbprint the token is bound to (RFC 9449 §6), when present. */
   cnfJkt?: string;
-  /** RFC 9470 / RFC 9068 authentication context. */
+  /** Authentication context class (OpenID Connect `acr`, carried in access tokens per RFC 9068). */
   acr?: string;
   /** `auth_time`, epoch seconds. */
   authTime?: number;
@@ -63,7 +63,7 @@ export interface VerificationClaims {
   jti?: string;
 }
 
-/** Reads a Prelude challenge token's claims. Never throws; `claims` may be anything. */
+/** Reads a challenge token's claims. Never throws; `claims` may be anything. */
 export function readChallengeClaims(claims: unknown): ChallengeClaims {
   const c = asRecord(claims);
   const steps = Array.isArray(c['steps']) ? c['steps'].flatMap(readStep) : [];
@@ -141,7 +141,7 @@ export interface VerificationCheck {
 
 /**
  * Checks a custom-step verification token against the challenge token it was sent with (on `/stepup/continue`),
- * as Prelude's server does: `sub` and `challenge_id` equal the challenge's, `key` equals the challenge's
+ * as the step-up server does: `sub` and `challenge_id` equal the challenge's, `key` equals the challenge's
  * `current_step`, `status` is `completed`, `exp`/`nbf` hold at `nowMs` (no leeway: the server's clock decides,
  * and the capture time is the best estimate of it), and `jti` was not used before (reuse → `token_reused`).
  * The signature is not checked here: it needs the app's JWKS.
@@ -179,7 +179,8 @@ export function checkVerificationToken(
     );
   } else rows.push(row('exp', 'pass', `valid until ${formatEpochSeconds(verification.exp)}`));
 
-  if (verification.nbf === undefined) rows.push(row('nbf', 'warn', 'no nbf; Prelude documents one'));
+  if (verification.nbf === undefined)
+    rows.push(row('nbf', 'warn', 'no nbf; verification tokens are documented with one'));
   else if (!Number.isFinite(nowSec)) rows.push(row('nbf', 'n/a', 'no request time to compare nbf with'));
   else if (verification.nbf > nowSec) {
     rows.push(

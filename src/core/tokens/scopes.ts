@@ -1,6 +1,6 @@
 /**
- * OAuth-style scope lists: Prelude's access-token `scope` and Dynamic's elevated-token `scope` are space-separated
- * strings (RFC 6749 §3.3), Dynamic's `requestedScopes` request field is an array.
+ * OAuth-style scope lists: a token's `scope` claim is a space-separated string (RFC 6749 §3.3), while some APIs
+ * carry scopes as an array (`scp` claims, request fields listing the scopes asked for).
  */
 
 /**

@@ -3,13 +3,16 @@
  * provider), the exchange and token it opens, and the width its label needs. Placed on the track by
  * `layout.ts`.
  */
+import { eventName } from '../../core/model/events.ts';
 import type {
   AccessTokenVersion,
   Challenge,
-  ChallengeEventKind,
+  ChallengeEvent,
   SessionModel,
   TokenLocation,
 } from '../../core/model/types.ts';
+import { providerModule } from '../../core/providers/registry.ts';
+import type { MarkTerms } from '../../core/providers/types.ts';
 import { estimateLabelWidth, GLYPH_PX, INSPECTOR_BADGE_PX, MARK_PAD_PX } from './geometry.ts';
 
 export type MarkTone = 'info' | 'ok' | 'error' | 'warn' | 'refused' | 'muted' | 'grant';
@@ -18,7 +21,8 @@ export interface TimelineMark {
   /** Unique in the layout: `<laneId>#<n>`. */
   id: string;
   laneId: string;
-  kind: ChallengeEventKind | 'access_token';
+  /** The event's name (`eventName`: kind, and method where it has one), or `access_token`. */
+  kind: string;
   glyph: string;
   label: string;
   /** Full text for the tooltip. */
@@ -53,9 +57,29 @@ interface MarkStyle {
   token: TokenLocation | null;
 }
 
-/** How each challenge event looks. `code` is the error code of its exchange, when any. */
-export function markStyle(kind: ChallengeEventKind, code: string | null): MarkStyle {
+/** The generic words of marks; a provider's presentation may name them its own way. */
+const GENERIC_TERMS: MarkTerms = {
+  sent: 'code',
+  codeCheck: 'code',
+  assertionCheck: 'verification',
+  redeemed: 'exchanged for scope',
+  redeemFailed: 'exchange for scope',
+};
+
+/** How each challenge event looks, in the words of `terms`. `code` is the error code of its exchange, when any. */
+export function markStyle(
+  event: Pick<ChallengeEvent, 'kind' | 'method'>,
+  code: string | null,
+  terms: Partial<MarkTerms> = {},
+): MarkStyle {
+  const t: MarkTerms = { ...GENERIC_TERMS, ...terms };
   const failed = (what: string) => (code ? `${what} ✗ ${code}` : `${what} ✗`);
+  const byCode = event.method !== 'assertion';
+  const check = byCode ? t.codeCheck : t.assertionCheck;
+  // A typed code's outcome is read off the next challenge token (or the refused proof); any other factor's off
+  // what was presented.
+  const presented: TokenLocation = 'request.body.verification_token';
+  const kind = event.kind;
   switch (kind) {
     case 'requested':
       return { glyph: '◆', tone: 'info', label: 'requested', token: 'response.body.challenge_token' };
@@ -63,56 +87,45 @@ export function markStyle(kind: ChallengeEventKind, code: string | null): MarkSt
       return { glyph: '✕', tone: 'error', label: failed('request'), token: null };
     case 'blocked':
       return { glyph: '⊗', tone: 'error', label: 'blocked', token: null };
-    case 'otp_sent':
-      return { glyph: '✉', tone: 'info', label: 'OTP sent', token: 'request.body.challenge_token' };
-    case 'otp_resent':
-      return { glyph: '↻', tone: 'info', label: 'OTP resent', token: null };
-    case 'otp_send_failed':
-      return { glyph: '✕', tone: 'error', label: failed('OTP send'), token: null };
-    case 'otp_check_failed':
-      return { glyph: '✕', tone: 'error', label: failed('check'), token: 'request.dpop' };
-    case 'otp_check_passed':
-      return { glyph: '✓', tone: 'ok', label: 'check ✓', token: 'response.body.challenge_token' };
-    case 'otp_check_unknown':
-      return { glyph: '?', tone: 'muted', label: 'check ?', token: 'request.dpop' };
-    case 'continue_passed':
-      return { glyph: '✓', tone: 'ok', label: 'continue ✓', token: 'request.body.verification_token' };
-    case 'continue_failed':
+    case 'factor_sent':
+      return { glyph: '✉', tone: 'info', label: `${t.sent} sent`, token: 'request.body.challenge_token' };
+    case 'factor_resent':
+      return { glyph: '↻', tone: 'info', label: `${t.sent} resent`, token: null };
+    case 'factor_send_failed':
+      return { glyph: '✕', tone: 'error', label: failed(`${t.sent} send`), token: null };
+    case 'factor_failed':
+      return { glyph: '✕', tone: 'error', label: failed(check), token: byCode ? 'request.dpop' : presented };
+    case 'factor_verified':
       return {
-        glyph: '✕',
-        tone: 'error',
-        label: failed('continue'),
-        token: 'request.body.verification_token',
+        glyph: '✓',
+        tone: 'ok',
+        label: `${check} ✓`,
+        token: byCode ? 'response.body.challenge_token' : presented,
       };
-    case 'continue_unknown':
-      return { glyph: '?', tone: 'muted', label: 'continue ?', token: 'request.body.verification_token' };
+    case 'factor_unknown':
+      return { glyph: '?', tone: 'muted', label: `${check} ?`, token: byCode ? 'request.dpop' : presented };
     case 'step_completed':
       return { glyph: '●', tone: 'ok', label: 'step done', token: 'response.body.challenge_token' };
     case 'completed':
       return { glyph: '★', tone: 'ok', label: 'completed', token: 'response.body.challenge_token' };
-    case 'refreshed_with_step_up':
-      return {
-        glyph: '⟳',
-        tone: 'info',
-        label: 'refresh + step_up_token',
-        token: 'request.body.step_up_token',
-      };
-    case 'step_up_refresh_failed':
+    case 'redeemed':
+      return { glyph: '⟳', tone: 'info', label: t.redeemed, token: 'request.body.step_up_token' };
+    case 'redeem_failed':
       return {
         glyph: '✕',
         tone: 'error',
-        label: failed('step-up refresh'),
+        label: failed(t.redeemFailed),
         token: 'request.body.step_up_token',
       };
-    case 'scope_in_access_token':
+    case 'granted':
       return { glyph: '⬢', tone: 'grant', label: 'scope granted', token: 'response.body.access_token' };
-    case 'scope_missing_in_access_token':
+    case 'not_granted':
       return { glyph: '⬡', tone: 'error', label: 'scope missing', token: 'response.body.access_token' };
-    case 'grant_consumed':
+    case 'consumed':
       return { glyph: '⊘', tone: 'grant', label: 'consumed', token: 'request.authorization' };
     case 'grant_expired':
       return { glyph: '◷', tone: 'muted', label: 'grant expired', token: null };
-    case 'grant_reuse_refused':
+    case 'refused':
       return { glyph: '⊗', tone: 'refused', label: failed('reuse refused'), token: 'request.authorization' };
     case 'expired':
       return { glyph: '◷', tone: 'warn', label: 'expired', token: null };
@@ -136,15 +149,16 @@ export type RawMark = Omit<TimelineMark, 'x' | 'left' | 'flip' | 'row' | 'compac
 
 /** The marks of a challenge lane, one per event. */
 export function challengeMarks(model: SessionModel, challenge: Challenge, laneId: string): RawMark[] {
+  const terms = providerModule(challenge.provider)?.presentation?.terms;
   return challenge.events.map((event, n): RawMark => {
     const analyzed = event.exchange === null ? undefined : model.exchanges[event.exchange];
-    const style = markStyle(event.kind, analyzed?.errorCode ?? null);
+    const style = markStyle(event, analyzed?.errorCode ?? null, terms);
     let label = style.label;
     if (event.kind === 'step_completed') {
       const step = stepDoneAt(challenge, event.exchange);
       if (step) label = `${step} done`;
     }
-    if (event.kind === 'scope_in_access_token' && challenge.scope) label = `${challenge.scope} granted`;
+    if (event.kind === 'granted' && challenge.scope) label = `${challenge.scope} granted`;
     const exchange = analyzed?.exchange;
     const byInspector = exchange?.initiator === 'inspector';
     const token =
@@ -154,7 +168,7 @@ export function challengeMarks(model: SessionModel, challenge: Challenge, laneId
     return {
       id: `${laneId}#${n}`,
       laneId,
-      kind: event.kind,
+      kind: eventName(event),
       glyph: style.glyph,
       label,
       detail: event.detail,

@@ -20,7 +20,7 @@ function aChallenge(overrides: Partial<Challenge> = {}): Challenge {
     grantMode: 'single-use',
     status: 'pending',
     statusReason: 'current_step verify_sms',
-    requestStatus: 'review',
+    providerStatus: 'review',
     currentStep: 'verify_sms',
     steps: [{ key: 'verify_sms', order: 1, done: false }],
     tokens: [
@@ -34,15 +34,15 @@ function aChallenge(overrides: Partial<Challenge> = {}): Challenge {
       },
     ],
     events: [],
-    otpSends: 1,
-    otpResends: 0,
-    otpChecks: { failed: 0, succeeded: 0 },
+    codeSends: 1,
+    codeResends: 0,
+    codeChecks: { failed: 0, succeeded: 0 },
     sub: 'usr_01',
     sid: 'ses_01',
     requestedAt: 0,
     expiresAt: (T0 + 600) * 1000,
     completedAt: null,
-    stepUpRefresh: null,
+    redeemedBy: null,
     scopeGranted: null,
     grantId: null,
     ...overrides,
@@ -233,7 +233,7 @@ describe('canRetryOtp', () => {
   });
 
   it('is disabled before any OTP was sent', () => {
-    expect(reasonOf(canRetryOtp(aChallenge({ otpSends: 0 }), MODEL, NOW))).toMatch(/No OTP was sent/);
+    expect(reasonOf(canRetryOtp(aChallenge({ codeSends: 0 }), MODEL, NOW))).toMatch(/No OTP was sent/);
   });
 
   it('shares the challenge rules of canReplayOtp', () => {

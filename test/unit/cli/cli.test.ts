@@ -120,8 +120,8 @@ describe('stepup-inspect on good files', () => {
       scope: 'transfer:write',
       status: 'completed',
       scopeGranted: true,
-      otpSends: 1,
-      otpChecks: { failed: 1, succeeded: 1 },
+      codeSends: 1,
+      codeChecks: { failed: 1, succeeded: 1 },
     });
     expect(report.grants[0]).toMatchObject({
       provider: 'prelude',

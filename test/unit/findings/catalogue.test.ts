@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FAMILIES,
-  findRule,
-  getRule,
-  preludeFindingCode,
-  RULES,
-} from '../../../src/core/findings/catalogue.ts';
-import { PRELUDE_ERROR_CODES } from '../../../src/core/findings/prelude-errors.ts';
+import { FAMILIES, findRule, getRule, RULES } from '../../../src/core/findings/catalogue.ts';
+import type { CoreFindingFamily } from '../../../src/core/findings/types.ts';
+import { PRELUDE_ERROR_CODES, preludeFindingCode } from '../../../src/core/providers/prelude/findings.ts';
+import { PROVIDERS } from '../../../src/core/providers/registry.ts';
 
 /** The codes the issue asks for by name. */
 const REQUIRED = [
@@ -66,6 +62,28 @@ describe('findings catalogue', () => {
   it('documents every family it uses', () => {
     const families = new Set(RULES.map((r) => r.family));
     for (const family of families) expect(FAMILIES.map((f) => f.family)).toContain(family);
+  });
+
+  it("holds every registered provider's rules, each in one of its own families or in a core one", () => {
+    const core: CoreFindingFamily[] = ['dpop', 'cors', 'challenge', 'grant', 'token', 'inspector'];
+    for (const provider of PROVIDERS) {
+      const own = provider.findings.families.map((f) => f.family);
+      for (const family of own) expect(core, `${provider.id} redeclares ${family}`).not.toContain(family);
+      for (const rule of provider.findings.rules) {
+        expect(getRule(rule.code as Parameters<typeof getRule>[0]), rule.code).toBe(rule);
+        expect([...own, ...core], `${provider.id}: ${rule.code}`).toContain(rule.family);
+      }
+      for (const family of provider.findings.families) expect(FAMILIES).toContainEqual(family);
+    }
+    const families = FAMILIES.map((f) => f.family);
+    expect(new Set(families).size).toBe(families.length);
+    expect(families.at(-1)).toBe('inspector');
+  });
+
+  it('lists rules by family, in the order of FAMILIES', () => {
+    const order: string[] = FAMILIES.map((f) => f.family);
+    const ranks = RULES.map((r) => order.indexOf(r.family));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
   });
 
   it('cites the RFC 9449 section for DPoP rules', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findRule } from '../../../src/core/findings/catalogue.ts';
-import { PRELUDE_ERROR_CODES } from '../../../src/core/findings/prelude-errors.ts';
+import { PRELUDE_ERROR_CODES } from '../../../src/core/providers/prelude/findings.ts';
 import type { Body, Header, HttpExchange } from '../../../src/core/http/exchange.ts';
 import { analyse, createAnalyzer } from '../../../src/core/model/analyzer.ts';
 import { buildJsonReport } from '../../../src/core/report/json.ts';

@@ -5,10 +5,11 @@ import { buildJsonReport } from '../../../src/core/report/json.ts';
 import { formatTextReport } from '../../../src/core/report/text.ts';
 import { aDynamicSession, DYNAMIC_API } from '../../fixtures/dynamic.ts';
 import { anElevatedToken } from '../../fixtures/tokens.ts';
+import { eventName } from '../../../src/core/model/events.ts';
 
 const codes = (model: SessionModel): string[] => model.findings.map((f) => f.code);
 const kinds = (model: SessionModel, lane = 0): string[] =>
-  model.challenges[lane]?.events.map((e) => e.kind) ?? [];
+  model.challenges[lane]?.events.map(eventName) ?? [];
 
 describe('Dynamic step-up lanes', () => {
   it('a check that says step-up is not required completes at once, and the action needs no token', async () => {
@@ -23,7 +24,7 @@ describe('Dynamic step-up lanes', () => {
       scope: 'wallet:export',
       status: 'completed',
       statusReason: 'step-up not required',
-      requestStatus: 'not_required',
+      providerStatus: 'not_required',
       metadata: { isRequired: false, credentials: [] },
     });
     expect(kinds(model)).toEqual(['requested', 'completed']);
@@ -49,11 +50,11 @@ describe('Dynamic step-up lanes', () => {
       scope: 'wallet:export',
       grantMode: 'single-use',
       status: 'completed',
-      requestStatus: 'required',
+      providerStatus: 'required',
       currentStep: 'completed',
       steps: [{ key: 'verify_email', order: 1, done: true, doneAt: 2 }],
-      otpSends: 1,
-      otpChecks: { failed: 0, succeeded: 1 },
+      codeSends: 1,
+      codeChecks: { failed: 0, succeeded: 1 },
       sub: 'dyn_user',
       requestedAt: 0,
       scopeGranted: true,
@@ -67,12 +68,12 @@ describe('Dynamic step-up lanes', () => {
     expect(lane?.tokens).toHaveLength(1);
     expect(kinds(model)).toEqual([
       'requested',
-      'otp_sent',
-      'otp_check_passed',
+      'factor_sent',
+      'factor_verified:code',
       'completed',
-      'scope_in_access_token',
-      'grant_consumed',
-      'grant_reuse_refused',
+      'granted',
+      'consumed',
+      'refused',
     ]);
     expect(model.grants).toHaveLength(1);
     expect(model.grants[0]).toMatchObject({
@@ -116,7 +117,7 @@ describe('Dynamic step-up lanes', () => {
     expect(codes(model)).toEqual(['dynamic.single_use_token_reused']);
     expect(model.findings[0]?.message).toMatch(/accepted/);
     // The timeline's reuse mark means "refused": an accepted reuse is the finding and the grant's reuseAttempts.
-    expect(kinds(model)).not.toContain('grant_reuse_refused');
+    expect(kinds(model)).not.toContain('refused');
     expect(model.grants[0]?.reuseAttempts).toEqual([4]);
   });
 
@@ -141,7 +142,7 @@ describe('Dynamic step-up lanes', () => {
     const model = await analyse(flow.exchanges);
     expect(codes(model)).toEqual(['dynamic.step_up_required_but_token_missing']);
     expect(model.findings[0]).toMatchObject({ exchange: 1, related: [0], challengeKey: 'dynamic:check#0' });
-    expect(kinds(model)).toEqual(['requested', 'scope_missing_in_access_token']);
+    expect(kinds(model)).toEqual(['requested', 'not_granted']);
     expect(model.challenges[0]?.status).toBe('pending');
   });
 
@@ -170,7 +171,7 @@ describe('Dynamic step-up lanes', () => {
     expect(model.challenges[0]?.events.find((e) => e.kind === 'grant_expired')?.detail).toMatch(/exp passed/);
   });
 
-  it('a wrong OTP is an info finding and an otp_check_failed event; the retry passes', async () => {
+  it('a wrong OTP is an info finding and an factor_failed:code event; the retry passes', async () => {
     const flow = await aDynamicSession();
     flow.check({ scope: 'wallet:export' });
     flow.sendEmailOtp();
@@ -183,26 +184,26 @@ describe('Dynamic step-up lanes', () => {
     expect(model.exchanges[2]?.errorCode).toBe('invalid_verification_token');
     expect(kinds(model)).toEqual([
       'requested',
-      'otp_sent',
-      'otp_check_failed',
-      'otp_check_passed',
+      'factor_sent',
+      'factor_failed:code',
+      'factor_verified:code',
       'completed',
-      'scope_in_access_token',
+      'granted',
     ]);
-    expect(model.challenges[0]?.otpChecks).toEqual({ failed: 1, succeeded: 1 });
+    expect(model.challenges[0]?.codeChecks).toEqual({ failed: 1, succeeded: 1 });
   });
 
-  it('a resent OTP is otp_resent', async () => {
+  it('a resent OTP is factor_resent', async () => {
     const flow = await aDynamicSession();
     flow.check({ scope: 'wallet:export' });
     flow.sendEmailOtp();
     const second = flow.sendEmailOtp();
     await flow.verifyOtp({ uuid: second });
     const model = await analyse(flow.exchanges);
-    expect(kinds(model).slice(0, 3)).toEqual(['requested', 'otp_sent', 'otp_resent']);
+    expect(kinds(model).slice(0, 3)).toEqual(['requested', 'factor_sent', 'factor_resent']);
     expect(model.challenges[0]).toMatchObject({
-      otpSends: 2,
-      otpResends: 1,
+      codeSends: 2,
+      codeResends: 1,
       challengeId: second,
       status: 'completed',
     });
@@ -218,7 +219,7 @@ describe('Dynamic step-up lanes', () => {
     expect(codes(model)).toEqual(['dynamic.scope_not_in_token', 'dynamic.scope_not_in_token']);
     expect(model.findings.map((f) => f.exchange)).toEqual([2, 3]);
     expect(model.challenges[0]?.scopeGranted).toBe(false);
-    expect(kinds(model)).toContain('scope_missing_in_access_token');
+    expect(kinds(model)).toContain('not_granted');
 
     const none = await aDynamicSession();
     none.check({ scope: 'wallet:export' });
@@ -263,13 +264,8 @@ describe('Dynamic step-up lanes', () => {
       ['dynamic:verify#0', 'wallet:export', 'completed', 'mfa_totp'],
       ['dynamic:verify#3', 'credential:unlink', 'completed', 'mfa_passkey'],
     ]);
-    expect(kinds(model, 0)).toEqual([
-      'otp_check_passed',
-      'completed',
-      'scope_in_access_token',
-      'grant_consumed',
-    ]);
-    expect(kinds(model, 1)).toEqual(['continue_passed', 'completed', 'scope_in_access_token']);
+    expect(kinds(model, 0)).toEqual(['factor_verified:code', 'completed', 'granted', 'consumed']);
+    expect(kinds(model, 1)).toEqual(['factor_verified:assertion', 'completed', 'granted']);
     expect(model.grants.map((g) => [g.scope, g.mode, g.state])).toEqual([
       ['wallet:export', 'single-use', 'consumed'],
       ['credential:unlink', 'multi-use', 'active'],
@@ -281,8 +277,8 @@ describe('Dynamic step-up lanes', () => {
     const uuid = flow.sendEmailOtp();
     await flow.verifyOtp({ uuid, scopes: ['user:update'] });
     const model = await analyse(flow.exchanges);
-    expect(model.challenges[0]).toMatchObject({ key: `dynamic:${uuid}`, challengeId: uuid, otpSends: 1 });
-    expect(kinds(model)).toEqual(['otp_sent', 'otp_check_passed', 'completed', 'scope_in_access_token']);
+    expect(model.challenges[0]).toMatchObject({ key: `dynamic:${uuid}`, challengeId: uuid, codeSends: 1 });
+    expect(kinds(model)).toEqual(['factor_sent', 'factor_verified:code', 'completed', 'granted']);
   });
 
   it('a sign-in OTP (no requestedScopes, no step-up waiting) makes no lane', async () => {

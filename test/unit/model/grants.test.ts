@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyse } from '../../../src/core/model/analyzer.ts';
 import type { SessionModel } from '../../../src/core/model/types.ts';
 import { aLoginFlow, aStepUpFlow } from '../../fixtures/flows.ts';
+import { eventName } from '../../../src/core/model/events.ts';
 
 const codes = (model: SessionModel): string[] => model.findings.map((f) => f.code);
 
@@ -21,8 +22,8 @@ describe('single-use grants', () => {
       droppedBy: lastRefresh,
       challengeKey: `prelude:${challenge.id}`,
     });
-    const events = model.challenges[0]?.events.map((e) => e.kind);
-    expect(events?.at(-1)).toBe('grant_consumed');
+    const events = model.challenges[0]?.events.map(eventName);
+    expect(events?.at(-1)).toBe('consumed');
     expect(codes(model)).toEqual([]);
   });
 
@@ -51,7 +52,7 @@ describe('single-use grants', () => {
     expect(codes(model)).toEqual(['grant.reused_after_consumption']);
     // The refusal belongs to the consumed grant's lane: it opens no RFC 6750 lane of its own.
     expect(model.challenges.map((c) => `${c.provider} ${c.scope}`)).toEqual(['prelude transfer:write']);
-    expect(model.challenges[0]?.events.map((e) => e.kind)).toContain('grant_reuse_refused');
+    expect(model.challenges[0]?.events.map(eventName)).toContain('refused');
   });
 
   it('/me/password/reset consumes prld:pwd:write; a second reset is refused as a reuse', async () => {

@@ -88,8 +88,8 @@ describe('incremental analysis', () => {
     expect(second.grants).toBe(first.grants);
     expect(second.accessTokens).toBe(first.accessTokens);
     // Older snapshots never change.
-    expect(first.challenges[1]?.otpSends).toBe(0);
-    expect(second.challenges[1]?.otpSends).toBe(1);
+    expect(first.challenges[1]?.codeSends).toBe(0);
+    expect(second.challenges[1]?.codeSends).toBe(1);
   });
 
   it('tells subscribers after each add, and stops when unsubscribed', async () => {

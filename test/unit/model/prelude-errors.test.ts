@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findRule } from '../../../src/core/findings/catalogue.ts';
-import { PRELUDE_ERROR_CODES } from '../../../src/core/findings/prelude-errors.ts';
+import { PRELUDE_ERROR_CODES } from '../../../src/core/providers/prelude/findings.ts';
 import { analyse } from '../../../src/core/model/analyzer.ts';
 import { anExchange } from '../../fixtures/exchanges.ts';
 import { errorBody } from '../../fixtures/flows.ts';

@@ -4,10 +4,11 @@ import type { SessionModel } from '../../../src/core/model/types.ts';
 import { buildJsonReport } from '../../../src/core/report/json.ts';
 import { formatTextReport } from '../../../src/core/report/text.ts';
 import { ACR_HW, ACR_MFA, ACR_PWD, anOAuthSession, RESOURCE, RS_ORIGIN } from '../../fixtures/rfc9470.ts';
+import { eventName } from '../../../src/core/model/events.ts';
 
 const codes = (model: SessionModel): string[] => model.findings.map((f) => f.code);
 const kinds = (model: SessionModel, lane = 0): string[] =>
-  model.challenges[lane]?.events.map((e) => e.kind) ?? [];
+  model.challenges[lane]?.events.map(eventName) ?? [];
 
 describe('RFC 9470 step-up lanes', () => {
   it('challenge → a new token meeting acr_values and max_age → success', async () => {
@@ -23,7 +24,7 @@ describe('RFC 9470 step-up lanes', () => {
       provider: 'rfc9470',
       scope: null,
       status: 'completed',
-      requestStatus: '401 insufficient_user_authentication',
+      providerStatus: '401 insufficient_user_authentication',
       steps: [{ key: 'reauthentication', order: 1, done: true, doneAt: 2 }],
       sub: 'alice',
       requestedAt: 0,
@@ -35,7 +36,7 @@ describe('RFC 9470 step-up lanes', () => {
         max_age: 300,
       },
     });
-    expect(kinds(model)).toEqual(['requested', 'continue_passed', 'completed']);
+    expect(kinds(model)).toEqual(['requested', 'factor_verified:assertion', 'completed']);
     expect(model.challenges[0]?.events[0]?.detail).toMatch(
       /asks acr_values .* max_age 300s \(token had acr urn:example:acr:pwd/,
     );
@@ -66,7 +67,7 @@ describe('RFC 9470 step-up lanes', () => {
     });
     expect(model.challenges[0]).toMatchObject({ status: 'failed' });
     expect(model.challenges[0]?.statusReason).toMatch(/challenge loop/);
-    expect(kinds(model)).toEqual(['requested', 'continue_passed', 'requested']);
+    expect(kinds(model)).toEqual(['requested', 'factor_verified:assertion', 'requested']);
   });
 
   it('retrying with the same token is not a loop (no step-up happened)', async () => {
@@ -88,7 +89,7 @@ describe('RFC 9470 step-up lanes', () => {
     expect(model.findings[0]?.message).toMatch(
       /has acr urn:example:acr:pwd.*acr_values "urn:example:acr:hwk urn:example:acr:mfa"/,
     );
-    expect(kinds(model)).toEqual(['requested', 'continue_failed', 'requested']);
+    expect(kinds(model)).toEqual(['requested', 'factor_failed:assertion', 'requested']);
   });
 
   it('a resource that accepts a token below acr_values still gets rfc9470.acr_not_satisfied', async () => {
@@ -110,7 +111,7 @@ describe('RFC 9470 step-up lanes', () => {
     const model = await analyse(flow.exchanges);
     expect(codes(model)).toEqual(['rfc9470.max_age_exceeded']);
     expect(model.findings[0]?.message).toMatch(/more than max_age 60s/);
-    expect(kinds(model)).toEqual(['requested', 'continue_failed', 'completed']);
+    expect(kinds(model)).toEqual(['requested', 'factor_failed:assertion', 'completed']);
   });
 
   it('a new token without auth_time cannot meet max_age', async () => {
@@ -134,7 +135,7 @@ describe('RFC 9470 step-up lanes', () => {
       scope: 'payments:write',
       status: 'completed',
       scopeGranted: true,
-      requestStatus: '403 insufficient_scope',
+      providerStatus: '403 insufficient_scope',
       steps: [{ key: 'reauthorization', done: true }],
     });
     expect(model.exchanges[0]?.classification?.endpoint).toBe('resource.insufficient_scope');
@@ -159,7 +160,7 @@ describe('RFC 9470 step-up lanes', () => {
       h.name === 'Authorization' ? { name: h.name, value: h.value.replace('Bearer', 'DPoP') } : h,
     );
     const model = await analyse(flow.exchanges);
-    expect(kinds(model)).toEqual(['requested', 'continue_passed', 'completed']);
+    expect(kinds(model)).toEqual(['requested', 'factor_verified:assertion', 'completed']);
     expect(model.challenges[0]?.metadata).toMatchObject({ scheme: 'DPoP' });
   });
 
@@ -293,9 +294,9 @@ describe('RFC 9470 in the reports', () => {
       key: `rfc9470:${RESOURCE}`,
       status: 'completed',
     });
-    expect(report.challenges[0]?.events.map((e) => e.kind)).toEqual([
+    expect(report.challenges[0]?.events.map(eventName)).toEqual([
       'requested',
-      'continue_passed',
+      'factor_verified:assertion',
       'completed',
     ]);
   });

@@ -4,6 +4,7 @@ import type { SessionModel } from '../../../src/core/model/types.ts';
 import { anExchange } from '../../fixtures/exchanges.ts';
 import { aLoginFlow, aStepUpFlow, IOS_USER_AGENT, withoutResponseBodies } from '../../fixtures/flows.ts';
 import { anAccessToken, T0 } from '../../fixtures/tokens.ts';
+import { eventName } from '../../../src/core/model/events.ts';
 
 const codes = (model: SessionModel): string[] => model.findings.map((f) => f.code);
 
@@ -130,7 +131,7 @@ describe('verification tokens (custom steps)', () => {
       const model = await analyse(flow.exchanges);
       expect(codes(model)).toEqual(['verification.claims_mismatch']);
       expect(model.findings[0]?.message).toMatch(message);
-      expect(model.challenges[0]?.events.at(-1)?.kind).toBe('continue_failed');
+      expect(model.challenges[0]?.events.map(eventName).at(-1)).toBe('factor_failed:assertion');
     });
   }
 
@@ -213,7 +214,7 @@ describe('captures from other tools', () => {
     const model = await analyse(flow.exchanges);
     expect(model.exchanges.at(-1)?.notes[0]).toMatch(/^No response/);
     expect(model.challenges[0]?.events.at(-1)).toMatchObject({
-      kind: 'otp_send_failed',
+      kind: 'factor_send_failed',
       detail: 'no response',
     });
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyse } from '../../../src/core/model/analyzer.ts';
 import type { SessionModel } from '../../../src/core/model/types.ts';
 import { aLoginFlow, aStepUpFlow, Flow } from '../../fixtures/flows.ts';
+import { eventName } from '../../../src/core/model/events.ts';
 
 const codes = (model: SessionModel): string[] => model.findings.map((f) => f.code);
 const only = <T>(list: readonly T[]): T => {
@@ -22,10 +23,10 @@ describe('a clean step-up', () => {
       scope: 'transfer:write',
       grantMode: 'single-use',
       status: 'completed',
-      requestStatus: 'review',
+      providerStatus: 'review',
       currentStep: 'completed',
-      otpSends: 1,
-      otpChecks: { failed: 0, succeeded: 1 },
+      codeSends: 1,
+      codeChecks: { failed: 0, succeeded: 1 },
       scopeGranted: true,
       sub: 'usr_01',
       sid: 'ses_01',
@@ -34,14 +35,14 @@ describe('a clean step-up', () => {
       { key: 'verify_sms', order: 1, done: true, expirationDuration: 300, doneAt: expect.any(Number) },
     ]);
     expect(challenge.tokens.map((t) => t.currentStep)).toEqual(['verify_sms', 'completed']);
-    expect(challenge.events.map((e) => e.kind)).toEqual([
+    expect(challenge.events.map(eventName)).toEqual([
       'requested',
-      'otp_sent',
-      'otp_check_passed',
+      'factor_sent',
+      'factor_verified:code',
       'step_completed',
       'completed',
-      'refreshed_with_step_up',
-      'scope_in_access_token',
+      'redeemed',
+      'granted',
     ]);
     const grant = only(model.grants);
     expect(grant).toMatchObject({
@@ -73,9 +74,9 @@ describe('a clean step-up', () => {
       'kyc_review',
       'completed',
     ]);
-    expect(challenge.otpSends).toBe(2);
-    expect(challenge.otpChecks).toEqual({ failed: 0, succeeded: 2 });
-    expect(challenge.events.filter((e) => e.kind === 'continue_passed')).toHaveLength(1);
+    expect(challenge.codeSends).toBe(2);
+    expect(challenge.codeChecks).toEqual({ failed: 0, succeeded: 2 });
+    expect(challenge.events.filter((e) => eventName(e) === 'factor_verified:assertion')).toHaveLength(1);
     expect(challenge.events.filter((e) => e.kind === 'step_completed').map((e) => e.detail)).toEqual([
       'verify_email done',
       'verify_sms done',
@@ -97,11 +98,11 @@ describe('a clean step-up', () => {
     const model = await analyse(flow.exchanges);
 
     const c = only(model.challenges);
-    expect(c.otpSends).toBe(2);
-    expect(c.otpResends).toBe(1);
-    expect(c.otpChecks).toEqual({ failed: 2, succeeded: 1 });
+    expect(c.codeSends).toBe(2);
+    expect(c.codeResends).toBe(1);
+    expect(c.codeChecks).toEqual({ failed: 2, succeeded: 1 });
     expect(codes(model)).toEqual(['challenge.bad_code', 'challenge.bad_code']);
-    expect(c.events.map((e) => e.kind)).toContain('otp_resent');
+    expect(c.events.map(eventName)).toContain('factor_resent');
   });
 
   it('keeps concurrent challenges apart by challenge_id', async () => {
@@ -119,7 +120,7 @@ describe('a clean step-up', () => {
     const model = await analyse(flow.exchanges);
 
     expect(
-      model.challenges.map((c) => [c.challengeId, c.scope, c.status, c.otpChecks.failed, c.scopeGranted]),
+      model.challenges.map((c) => [c.challengeId, c.scope, c.status, c.codeChecks.failed, c.scopeGranted]),
     ).toEqual([
       [a.id, 'transfer:write', 'completed', 1, true],
       [b.id, 'prld:pwd:write', 'completed', 0, true],
@@ -138,7 +139,7 @@ describe('a clean step-up', () => {
     const challenge = await flow.stepUp({ scope: 'transfer:write', status: 'continue' });
     const model = await analyse(flow.exchanges);
     const c = only(model.challenges);
-    expect(c.requestStatus).toBe('continue');
+    expect(c.providerStatus).toBe('continue');
     expect(c.currentStep).toBe('verify_sms');
     expect(c.status).toBe('pending');
     expect(challenge.currentStep).toBe('verify_sms');
@@ -150,7 +151,7 @@ describe('a clean step-up', () => {
     await flow.completeStepUp(challenge);
     const model = await analyse(flow.exchanges);
     const c = only(model.challenges);
-    expect(c.requestStatus).toBe('continue');
+    expect(c.providerStatus).toBe('continue');
     expect(c.status).toBe('completed');
     expect(c.scopeGranted).toBe(true);
     expect(codes(model)).toEqual([]);
@@ -176,7 +177,7 @@ describe('challenge statuses', () => {
       status: 'blocked',
       challengeId: null,
       scope: 'wallet:export',
-      requestStatus: 'block',
+      providerStatus: 'block',
     });
     expect(only(model.findings)).toMatchObject({
       code: 'challenge.blocked',

@@ -11,6 +11,7 @@ import { layoutTimeline, MAX_COMPACT_ROWS } from '../../../src/panel/timeline/la
 import { accessTokenLabel, markStyle } from '../../../src/panel/timeline/marks.ts';
 import { directionOfKey, neighbourMark } from '../../../src/panel/timeline/navigation.ts';
 import { aLoginFlow, aStepUpFlow } from '../../fixtures/flows.ts';
+import { providerModule } from '../../../src/core/providers/registry.ts';
 
 const T = 1_790_000_000_000;
 
@@ -132,15 +133,15 @@ describe('layoutTimeline', () => {
     const lane = layout.lanes[0]!;
     const kinds = lane.marks.map((m) => m.kind);
     expect(kinds[0]).toBe('requested');
-    expect(kinds).toContain('otp_check_failed');
-    expect(kinds).toContain('continue_passed');
-    expect(kinds).toContain('refreshed_with_step_up');
-    expect(kinds).toContain('scope_in_access_token');
-    expect(kinds).toContain('grant_consumed');
-    const failed = lane.marks.find((m) => m.kind === 'otp_check_failed');
+    expect(kinds).toContain('factor_failed:code');
+    expect(kinds).toContain('factor_verified:assertion');
+    expect(kinds).toContain('redeemed');
+    expect(kinds).toContain('granted');
+    expect(kinds).toContain('consumed');
+    const failed = lane.marks.find((m) => m.kind === 'factor_failed:code');
     expect(failed?.label).toBe('check ✗ bad_check_code');
     expect(failed?.exchangeId).toBe(exchanges[failed?.exchangeIndex ?? -1]?.id);
-    expect(lane.marks.find((m) => m.kind === 'scope_in_access_token')?.label).toBe('kyc:approve granted');
+    expect(lane.marks.find((m) => m.kind === 'granted')?.label).toBe('kyc:approve granted');
     expect(lane.marks.filter((m) => m.kind === 'step_completed').map((m) => m.label)).toEqual([
       'verify_email done',
       'verify_sms done',
@@ -168,7 +169,7 @@ describe('layoutTimeline', () => {
       'AT3 refresh −kyc:approve',
     ]);
     // Marks open their exchange on a token that exists there.
-    const refresh = lane.marks.find((m) => m.kind === 'refreshed_with_step_up');
+    const refresh = lane.marks.find((m) => m.kind === 'redeemed');
     expect(refresh?.token).toEqual({ location: 'request.body.step_up_token', nth: 0 });
   });
 
@@ -215,9 +216,16 @@ describe('layoutTimeline', () => {
   });
 
   it('every challenge event kind has a look', () => {
-    expect(markStyle('otp_check_failed', 'bad_check_code').label).toBe('check ✗ bad_check_code');
-    expect(markStyle('grant_reuse_refused', 'insufficient_scope').tone).toBe('refused');
-    expect(markStyle('expired', null).glyph).toBe('◷');
+    const terms = providerModule('prelude')?.presentation?.terms;
+    expect(markStyle({ kind: 'factor_failed', method: 'code' }, 'bad_check_code', terms).label).toBe(
+      'check ✗ bad_check_code',
+    );
+    expect(markStyle({ kind: 'factor_failed', method: 'code' }, 'bad_check_code').label).toBe(
+      'code ✗ bad_check_code',
+    );
+    expect(markStyle({ kind: 'factor_verified', method: 'assertion' }, null, terms).label).toBe('continue ✓');
+    expect(markStyle({ kind: 'refused' }, 'insufficient_scope').tone).toBe('refused');
+    expect(markStyle({ kind: 'expired' }, null).glyph).toBe('◷');
   });
 });
 

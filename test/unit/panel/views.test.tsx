@@ -49,18 +49,18 @@ describe('Timeline', () => {
     expect(kinds).toEqual(
       expect.arrayContaining([
         'requested',
-        'otp_sent',
-        'otp_check_failed',
-        'continue_passed',
+        'factor_sent',
+        'factor_failed:code',
+        'factor_verified:assertion',
         'completed',
-        'refreshed_with_step_up',
-        'scope_in_access_token',
-        'grant_consumed',
+        'redeemed',
+        'granted',
+        'consumed',
       ]),
     );
-    expect(marks.filter((m) => m.dataset['kind'] === 'otp_check_failed').map((m) => m.textContent)).toEqual([
-      '✕check ✗ bad_check_code',
-    ]);
+    expect(marks.filter((m) => m.dataset['kind'] === 'factor_failed:code').map((m) => m.textContent)).toEqual(
+      ['✕check ✗ bad_check_code'],
+    );
     expect(within(lane).getByTestId('grant-state').textContent).toBe('grant consumed');
 
     // The access-token lane shows versions with their scope diff.
@@ -73,7 +73,7 @@ describe('Timeline', () => {
     ]);
 
     // Clicking a mark opens its exchange with the token it is about.
-    fireEvent.click(marks.find((m) => m.dataset['kind'] === 'refreshed_with_step_up')!);
+    fireEvent.click(marks.find((m) => m.dataset['kind'] === 'redeemed')!);
     const state = store.getState();
     expect(state.detailOpen).toBe(true);
     expect(exchanges.find((x) => x.id === state.selection.exchangeId)?.url).toMatch(/\/refresh$/);

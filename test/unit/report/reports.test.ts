@@ -31,8 +31,8 @@ describe('JSON report', () => {
       challengeId: challenge.id,
       scope: 'transfer:write',
       status: 'completed',
-      otpSends: 1,
-      otpChecks: { failed: 1, succeeded: 1 },
+      codeSends: 1,
+      codeChecks: { failed: 1, succeeded: 1 },
       scopeGranted: true,
     });
     expect(c?.steps.map(({ key, order, done }) => ({ key, order, done }))).toEqual([
@@ -89,7 +89,7 @@ describe('text report', () => {
     for (const heading of ['Summary', 'Challenges (1)', 'Grants (1)', 'Access tokens', 'Findings'])
       expect(text).toContain(heading);
     expect(text).toMatch(/✔ verify_sms → ✔ kyc_review/);
-    expect(text).toMatch(/otp check failed\s+verify_sms: wrong code \(bad_check_code\)/);
+    expect(text).toMatch(/factor failed \(code\)\s+verify_sms: wrong code \(bad_check_code\)/);
     expect(text).toMatch(/transfer:write\s+single-use\s+consumed\s+granted at #\d+/);
     expect(text).toMatch(/✖ error\s+grant\.reused_after_consumption/);
     expect(text).toContain('Cause:');

@@ -20,11 +20,12 @@ export type {
   DynamicEndpointRole,
   DynamicPathMatch,
 } from './endpoints.ts';
+import * as dynamicCapture from './capture.ts';
+import { dynamicFindings } from './findings.ts';
 import { dynamicSecrets } from './secrets.ts';
 import { dynamicTokenKinds } from './tokens.ts';
 
 import { ELEVATED_TOKEN_HEADER } from './endpoints.ts';
-import { createDynamicModel } from './model.ts';
 
 export { ELEVATED_TOKEN_HEADER } from './endpoints.ts';
 
@@ -185,10 +186,20 @@ function classifyDynamic(exchange: HttpExchange): ExchangeClassification | null 
  * The Dynamic adapter: `/api/v0/sdk/{environmentId}/…` on any host (or `/sdk/{uuid}/…` with an `x-dyn-*` header),
  * and any request carrying `x-dyn-elevated-access-token`. Never throws.
  */
-export const dynamicAdapter: ProviderAdapter<'dynamic'> = {
+export const dynamicAdapter: ProviderAdapter<'dynamic', typeof dynamicFindings> = {
   id: 'dynamic',
-  createModel: createDynamicModel,
-  presentation: { label: 'Dynamic', apiName: 'Dynamic SDK API', laneName: 'key', showsRequestStatus: false },
+  findings: dynamicFindings,
+  capture: dynamicCapture,
+  // Loaded with the analyser, not with every view that only needs to classify or label.
+  loadModel: () => import('./model.ts').then((m) => m.createDynamicModel),
+  presentation: {
+    label: 'Dynamic',
+    apiName: 'Dynamic SDK API',
+    laneName: 'key',
+    showsRequestStatus: false,
+    redeemsCompletion: false,
+    terms: { sent: 'OTP', codeCheck: 'check', assertionCheck: 'verify' },
+  },
   tokenKinds: dynamicTokenKinds,
   secrets: dynamicSecrets,
   classify(exchange: HttpExchange): ExchangeClassification | null {

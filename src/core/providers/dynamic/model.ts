@@ -3,10 +3,10 @@
  *
  * A lane starts at `stepUp/check` (key `dynamic:check#<exchange>`), or, when the SDK skipped the check, at the
  * verification (`dynamic:<verificationUUID>` or `dynamic:verify#<exchange>`). Its timeline:
- * `requested` (check) → `otp_sent` (emailVerifications/smsVerifications create) → `otp_check_failed|passed`
- * (verify, TOTP, recovery code) or `continue_failed|passed` (passkey, wallet, social, external auth) →
- * `completed` (an `elevatedAccessToken` came back) → `scope_in_access_token|scope_missing_in_access_token` →
- * `grant_consumed` / `grant_expired` / `grant_reuse_refused`.
+ * `requested` (check) → `factor_sent` (emailVerifications/smsVerifications create) → `factor_verified|failed`
+ * with method `code` (verify, TOTP, recovery code) or `assertion` (passkey, wallet, social, external auth) →
+ * `completed` (an `elevatedAccessToken` came back) → `granted|not_granted` →
+ * `consumed` / `grant_expired` / `refused`.
  *
  * Each elevated token is one grant (provider `dynamic`, mode `single-use` or `multi-use` from its `singleUse`
  * claim, expiry from `exp`), consumed by the first successful protected call that carries it in
@@ -22,7 +22,7 @@ import type {
   ProviderModelFactory,
   ProviderModelHost,
 } from '../../model/provider-host.ts';
-import type { ChallengeEventKind } from '../../model/types.ts';
+import type { FactorMethod } from '../../model/types.ts';
 import { parseScopes } from '../../tokens/scopes.ts';
 import { formatDuration, formatEpochSeconds } from '../../tokens/time.ts';
 import type { TokenDecodeResult } from '../../tokens/types.ts';
@@ -231,7 +231,7 @@ class DynamicModel implements ProviderModel {
         credentials,
         ...(defaultCredentialId !== undefined ? { defaultCredentialId } : {}),
       },
-      requestStatus: required ? 'required' : 'not_required',
+      providerStatus: required ? 'required' : 'not_required',
     });
     const offered =
       credentials.length === 0
@@ -289,7 +289,7 @@ class DynamicModel implements ProviderModel {
     if (!f.ok) {
       store.event(
         record,
-        'otp_send_failed',
+        'factor_send_failed',
         index,
         time,
         f.noResponse ? 'no response' : `refused: ${d.errorCode ?? `HTTP ${f.status}`}`,
@@ -297,7 +297,7 @@ class DynamicModel implements ProviderModel {
       return;
     }
     this.setStep(record, factor);
-    const resend = record.otpSends > 0;
+    const resend = record.codeSends > 0;
     store.countSend(record, resend);
     if (uuid !== undefined) {
       this.byVerification.set(`${cls.apiBase}\u0000${uuid}`, record);
@@ -305,7 +305,7 @@ class DynamicModel implements ProviderModel {
     }
     store.event(
       record,
-      resend ? 'otp_resent' : 'otp_sent',
+      resend ? 'factor_resent' : 'factor_sent',
       index,
       time,
       `${factor === 'verify_sms' ? 'SMS' : 'email'} code ${resend ? 're-sent' : 'sent'}${uuid !== undefined ? ` (verificationUUID ${uuid})` : ''}`,
@@ -344,7 +344,13 @@ class DynamicModel implements ProviderModel {
         this.unclaimedOtps.delete(`${cls.apiBase}\u0000${uuid ?? ''}`);
         this.setStep(record, otp.factor);
         store.countSend(record, false);
-        store.event(record, 'otp_sent', otp.index, otp.time, `code sent (verificationUUID ${uuid ?? '?'})`);
+        store.event(
+          record,
+          'factor_sent',
+          otp.index,
+          otp.time,
+          `code sent (verificationUUID ${uuid ?? '?'})`,
+        );
       }
       this.addPending(record);
     }
@@ -354,24 +360,22 @@ class DynamicModel implements ProviderModel {
     this.setStep(record, factor);
 
     const code = CODE_FACTORS.has(factor);
-    const kinds: Record<'passed' | 'failed' | 'unknown', ChallengeEventKind> = code
-      ? { passed: 'otp_check_passed', failed: 'otp_check_failed', unknown: 'otp_check_unknown' }
-      : { passed: 'continue_passed', failed: 'continue_failed', unknown: 'continue_unknown' };
+    const method: FactorMethod = code ? 'code' : 'assertion';
     const what = endpoint.label.replace(/^Dynamic: /, '');
 
     if (f.noResponse) {
-      store.event(record, kinds.unknown, index, time, `${what}: no response`);
+      store.event(record, 'factor_unknown', index, time, `${what}: no response`, method);
       return;
     }
     if (!f.ok) {
       if (code) store.countCheck(record, false);
       const why = d.errorCode ?? `HTTP ${f.status}`;
-      store.event(record, kinds.failed, index, time, `${what} refused: ${why}`);
+      store.event(record, 'factor_failed', index, time, `${what} refused: ${why}`, method);
       call.explained = true;
       this.host.raise({
         code: 'dynamic.verification_failed',
         exchange: index,
-        message: `${what} for ${record.scope ?? 'an unknown scope'} refused (${why})${code ? `, attempt ${record.otpChecks.failed + record.otpChecks.succeeded}` : ''}.`,
+        message: `${what} for ${record.scope ?? 'an unknown scope'} refused (${why})${code ? `, attempt ${record.codeChecks.failed + record.codeChecks.succeeded}` : ''}.`,
         challengeKey: record.key,
       });
       return;
@@ -384,7 +388,7 @@ class DynamicModel implements ProviderModel {
         ),
       });
     }
-    store.event(record, kinds.passed, index, time, `${what} passed`);
+    store.event(record, 'factor_verified', index, time, `${what} passed`, method);
 
     const raw = stringField(call.res, 'elevatedAccessToken');
     if (raw !== undefined && raw !== '') {
@@ -394,16 +398,10 @@ class DynamicModel implements ProviderModel {
     if (call.res === undefined) return; // Noted already: the body was not captured.
     if (requested.length === 0) {
       d.notes.push('No requestedScopes in the request: no elevated token was asked for.');
-      if (record.requestStatus !== 'required') return;
+      if (record.providerStatus !== 'required') return;
     }
     store.update(record, { scopeGranted: false });
-    store.event(
-      record,
-      'scope_missing_in_access_token',
-      index,
-      time,
-      'no elevatedAccessToken in the response',
-    );
+    store.event(record, 'not_granted', index, time, 'no elevatedAccessToken in the response');
     this.host.raise({
       code: 'dynamic.scope_not_in_token',
       exchange: index,
@@ -463,12 +461,12 @@ class DynamicModel implements ProviderModel {
     const missing = wanted.filter((s) => !token.scopes.includes(s));
     if (missing.length === 0) {
       store.update(record, { scopeGranted: true });
-      store.event(record, 'scope_in_access_token', index, time, `elevated token carries ${scopeText}`);
+      store.event(record, 'granted', index, time, `elevated token carries ${scopeText}`);
     } else {
       store.update(record, { scopeGranted: false });
       store.event(
         record,
-        'scope_missing_in_access_token',
+        'not_granted',
         index,
         time,
         `elevated token lacks ${missing.join(' ')} (has: ${scopeText})`,
@@ -476,7 +474,7 @@ class DynamicModel implements ProviderModel {
       this.host.raise({
         code: 'dynamic.scope_not_in_token',
         exchange: index,
-        message: `${requested.length > 0 ? `requestedScopes ${requested.join(' ')}` : 'No requestedScopes'}${record.requestStatus === 'required' ? ` after a check for ${record.scope ?? '?'}` : ''}, but the elevated token issued here carries ${scopeText}: ${missing.join(' ')} missing.`,
+        message: `${requested.length > 0 ? `requestedScopes ${requested.join(' ')}` : 'No requestedScopes'}${record.providerStatus === 'required' ? ` after a check for ${record.scope ?? '?'}` : ''}, but the elevated token issued here carries ${scopeText}: ${missing.join(' ')} missing.`,
         challengeKey: record.key,
       });
     }
@@ -516,7 +514,7 @@ class DynamicModel implements ProviderModel {
       call.explained = true;
       store.event(
         check.record,
-        'scope_missing_in_access_token',
+        'not_granted',
         index,
         time,
         `${endpoint.label.replace(/^Dynamic: /, '')} sent without ${ELEVATED_TOKEN_HEADER}`,
@@ -571,13 +569,7 @@ class DynamicModel implements ProviderModel {
         : `refused: ${d.errorCode ?? `HTTP ${f.status}`}`;
       // The timeline shows refused reuses; an accepted one is the finding (and the grant's reuseAttempts) alone.
       if (token.record !== null && !f.ok)
-        store.event(
-          token.record,
-          'grant_reuse_refused',
-          index,
-          time,
-          `single-use token sent again: ${outcome}`,
-        );
+        store.event(token.record, 'refused', index, time, `single-use token sent again: ${outcome}`);
       this.host.raise({
         code: 'dynamic.single_use_token_reused',
         exchange: index,
@@ -594,7 +586,7 @@ class DynamicModel implements ProviderModel {
       if (token.record !== null)
         store.event(
           token.record,
-          'grant_consumed',
+          'consumed',
           index,
           time,
           `${scopeText} consumed by ${cls.label} (#${index})`,

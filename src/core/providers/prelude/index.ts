@@ -12,9 +12,11 @@ import {
   type PreludeEndpoint,
   type PreludeEndpointKey,
 } from './endpoints.ts';
+import { preludeActions } from './actions/index.ts';
+import * as preludeCapture from './capture.ts';
+import { preludeFindings } from './findings.ts';
 import { preludeSecrets } from './secrets.ts';
 import { preludeTokenKinds } from './tokens.ts';
-import { createPreludeModel } from './model/index.ts';
 
 export { PRELUDE_ENDPOINTS, matchPreludePath } from './endpoints.ts';
 export type { EndpointAuth, PreludeEndpoint, PreludeEndpointKey, PreludePathMatch } from './endpoints.ts';
@@ -188,14 +190,26 @@ function classifyPrelude(exchange: HttpExchange): ExchangeClassification | null 
  * The Prelude Session API adapter. Classifies by method, path under `/v1/session` (any host, any prefix
  * before it) and, for `POST /otp`, the request body. Never throws.
  */
-export const preludeAdapter: ProviderAdapter<'prelude'> = {
+export const preludeAdapter: ProviderAdapter<'prelude', typeof preludeFindings> = {
   id: 'prelude',
-  createModel: createPreludeModel,
+  findings: preludeFindings,
+  capture: preludeCapture,
+  actions: preludeActions,
+  // Loaded with the analyser, not with every view that only needs to classify or label.
+  loadModel: () => import('./model/index.ts').then((m) => m.createPreludeModel),
   presentation: {
     label: 'Prelude',
     apiName: 'Prelude Session API',
     laneName: 'challengeId',
     showsRequestStatus: true,
+    redeemsCompletion: true,
+    terms: {
+      sent: 'OTP',
+      codeCheck: 'check',
+      assertionCheck: 'continue',
+      redeemed: 'refresh + step_up_token',
+      redeemFailed: 'step-up refresh',
+    },
   },
   tokenKinds: preludeTokenKinds,
   secrets: preludeSecrets,

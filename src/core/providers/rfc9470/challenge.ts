@@ -4,7 +4,7 @@
  * (`error="insufficient_scope"` with `scope`), on a `Bearer` or `DPoP` (RFC 9449 §7.1) challenge.
  */
 import { parseScopes } from '../../tokens/scopes.ts';
-import { isScheme, parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.ts';
+import { isScheme, parseWwwAuthenticate, type AuthChallenge } from '../../http/www-authenticate.ts';
 
 /** The two challenge errors that ask the client for a better token. */
 export type StepUpError = 'insufficient_user_authentication' | 'insufficient_scope';

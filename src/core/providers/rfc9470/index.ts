@@ -20,9 +20,10 @@ export {
   type StepUpChallengeRead,
   type StepUpError,
 } from './challenge.ts';
+import * as rfc9470Capture from './capture.ts';
+import { rfc9470Findings } from './findings.ts';
 import { rfc9470Secrets } from './secrets.ts';
-import { createRfc9470Model } from './model.ts';
-export * from './www-authenticate.ts';
+export * from '../../http/www-authenticate.ts';
 
 /** Stable endpoint keys of this adapter. */
 export type Rfc9470EndpointKey =
@@ -150,14 +151,19 @@ function originOf(url: string): string {
  * The RFC 9470 / RFC 6750 adapter: step-up challenges from any resource server, and token endpoint calls.
  * Cheap for everything else (a status test, then a path suffix test). Never throws.
  */
-export const rfc9470Adapter: ProviderAdapter<'rfc9470'> = {
+export const rfc9470Adapter: ProviderAdapter<'rfc9470', typeof rfc9470Findings> = {
   id: 'rfc9470',
-  createModel: createRfc9470Model,
+  findings: rfc9470Findings,
+  capture: rfc9470Capture,
+  // Loaded with the analyser, not with every view that only needs to classify or label.
+  loadModel: () => import('./model.ts').then((m) => m.createRfc9470Model),
   presentation: {
     label: 'RFC 9470',
     apiName: 'OAuth step-up (RFC 9470)',
     laneName: 'key',
     showsRequestStatus: false,
+    redeemsCompletion: false,
+    terms: { assertionCheck: 'new token' },
   },
   tokenKinds: [],
   secrets: rfc9470Secrets,

@@ -2,7 +2,7 @@
  * OAuth step-up challenges from any resource server (RFC 9470, and RFC 6750 `insufficient_scope`) as challenge
  * lanes of the session model, one per protected resource (`rfc9470:<origin><path>`, `#2`… for later ones):
  *
- * `requested` (the 401/403 challenge: acr_values, max_age or scope asked) → `continue_passed|continue_failed` (the
+ * `requested` (the 401/403 challenge: acr_values, max_age or scope asked) → `factor_verified|factor_failed` (the
  * next access token presented to the resource, checked: `acr` ∈ acr_values, now − `auth_time` ≤ max_age, `scope`
  * holds the scopes asked) → `completed` (a 2xx from the resource). The same challenge again after a new token is a
  * challenge loop.
@@ -235,7 +235,7 @@ class Rfc9470Model implements ProviderModel {
     const step = challenge.error === 'insufficient_scope' ? 'reauthorization' : 'reauthentication';
     this.host.challenges.update(record, {
       scope: challenge.scope.length > 0 ? challenge.scope.join(' ') : null,
-      requestStatus: `${status} ${challenge.error}`,
+      providerStatus: `${status} ${challenge.error}`,
       steps: [{ key: step, order: 1, done: false }],
       currentStep: step,
       metadata: {
@@ -363,10 +363,11 @@ class Rfc9470Model implements ProviderModel {
     if (unmet.length > 0) {
       store.event(
         record,
-        'continue_failed',
+        'factor_failed',
         index,
         time,
         `new token does not meet the challenge: ${unmet.join('; ')}`,
+        'assertion',
       );
       return;
     }
@@ -376,10 +377,11 @@ class Rfc9470Model implements ProviderModel {
     }
     store.event(
       record,
-      'continue_passed',
+      'factor_verified',
       index,
       time,
       met.length > 0 ? `new token meets the challenge: ${met.join('; ')}` : 'new token presented',
+      'assertion',
     );
   }
 

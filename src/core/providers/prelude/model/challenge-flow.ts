@@ -7,6 +7,7 @@
 import { sameRequest } from '../../../model/exchange-facts.ts';
 import { stringField } from '../../../model/exchange-facts.ts';
 import type { ChallengeRecord } from '../../../model/challenges.ts';
+import type { FactorMethod } from '../../../model/types.ts';
 import type { ProviderModelHost } from '../../../model/provider-host.ts';
 import { requestShape } from '../../../model/proofs.ts';
 import {
@@ -53,7 +54,7 @@ export class ChallengeFlow {
       if (record === undefined) record = requestLane();
       this.host.challenges.update(record, {
         requestedAt: index,
-        requestStatus: status ?? null,
+        providerStatus: status ?? null,
         scope: record.scope ?? claims?.scopeRequested ?? scope ?? null,
         metadata: record.metadata ?? claims?.metadata ?? metadata ?? null,
       });
@@ -161,7 +162,7 @@ export class ChallengeFlow {
       scope: scope ?? null,
       metadata: metadata ?? null,
       requestedAt: ctx.index,
-      requestStatus: status ?? null,
+      providerStatus: status ?? null,
       sub: ctx.bearer?.sub ?? null,
       sid: ctx.bearer?.sid ?? null,
     });
@@ -290,7 +291,7 @@ export class ChallengeFlow {
       this.host.challenges.countSend(record, false);
       this.host.challenges.event(
         record,
-        'otp_sent',
+        'factor_sent',
         index,
         time,
         `code sent for ${record.currentStep ?? 'the current step'}`,
@@ -298,7 +299,7 @@ export class ChallengeFlow {
     } else {
       this.host.challenges.event(
         record,
-        'otp_send_failed',
+        'factor_send_failed',
         index,
         time,
         f.noResponse ? 'no response' : `refused: ${ctx.d.errorCode ?? `HTTP ${f.status}`}`,
@@ -329,7 +330,7 @@ export class ChallengeFlow {
       this.host.challenges.countSend(record, true);
       this.host.challenges.event(
         record,
-        'otp_resent',
+        'factor_resent',
         index,
         time,
         `code re-sent for ${record.currentStep ?? 'the current step'}`,
@@ -337,7 +338,7 @@ export class ChallengeFlow {
     } else {
       this.host.challenges.event(
         record,
-        'otp_send_failed',
+        'factor_send_failed',
         index,
         time,
         f.noResponse ? 'resend: no response' : `resend refused: ${ctx.d.errorCode ?? `HTTP ${f.status}`}`,
@@ -353,12 +354,11 @@ export class ChallengeFlow {
     if (record === undefined) return;
     if (kind === 'otp') this.host.challenges.setLastOtp(cls.apiBase, record);
     const step = ctx.challengeClaims?.currentStep ?? record.currentStep ?? 'the current step';
-    const passed = kind === 'otp' ? 'otp_check_passed' : 'continue_passed';
-    const failed = kind === 'otp' ? 'otp_check_failed' : 'continue_failed';
-    const unknown = kind === 'otp' ? 'otp_check_unknown' : 'continue_unknown';
+    // A typed code (/otp/check) or anything else a step is continued with (verification token, passkey).
+    const method: FactorMethod = kind === 'otp' ? 'code' : 'assertion';
 
     if (f.noResponse) {
-      this.host.challenges.event(record, unknown, index, time, `${step}: no response`);
+      this.host.challenges.event(record, 'factor_unknown', index, time, `${step}: no response`, method);
       return;
     }
     if (f.ok) {
@@ -366,10 +366,11 @@ export class ChallengeFlow {
       const next = stringField(ctx.res, 'challenge_token');
       this.host.challenges.event(
         record,
-        passed,
+        'factor_verified',
         index,
         time,
         `${step} passed${next === undefined ? ' (next token not captured)' : ''}`,
+        method,
       );
       if (ctx.expiredOnUse)
         ctx.d.notes.push(
@@ -402,10 +403,11 @@ export class ChallengeFlow {
     ) {
       this.host.challenges.event(
         record,
-        failed,
+        'factor_failed',
         index,
         time,
         `${step}: ${code ?? `HTTP ${f.status}`} (the challenge had expired)`,
+        method,
       );
       this.challengeExpired(
         ctx,
@@ -420,16 +422,30 @@ export class ChallengeFlow {
     }
     if (code === 'bad_check_code') {
       ctx.explained = true;
-      this.host.challenges.event(record, failed, index, time, `${step}: wrong code (bad_check_code)`);
+      this.host.challenges.event(
+        record,
+        'factor_failed',
+        index,
+        time,
+        `${step}: wrong code (bad_check_code)`,
+        method,
+      );
       this.host.raise({
         code: 'challenge.bad_code',
         exchange: index,
-        message: `Wrong code for ${step} of challenge ${record.challengeId ?? record.key} (attempt ${record.otpChecks.failed + record.otpChecks.succeeded}).`,
+        message: `Wrong code for ${step} of challenge ${record.challengeId ?? record.key} (attempt ${record.codeChecks.failed + record.codeChecks.succeeded}).`,
         ...challengeRef(record),
       });
       return;
     }
-    this.host.challenges.event(record, failed, index, time, `${step}: ${code ?? `HTTP ${f.status}`}`);
+    this.host.challenges.event(
+      record,
+      'factor_failed',
+      index,
+      time,
+      `${step}: ${code ?? `HTTP ${f.status}`}`,
+      method,
+    );
     if (code === 'auth_blocked' || code === 'invalid_challenge_token' || code === 'step_bypassed') {
       this.host.challenges.setStatus(record, 'failed', code);
     }

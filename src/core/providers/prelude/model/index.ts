@@ -21,7 +21,7 @@ import { readChallengeClaims } from '../../../tokens/claims.ts';
 import { formatDuration } from '../../../tokens/time.ts';
 import { truncate } from '../../../util.ts';
 import type { ExchangeClassification } from '../../types.ts';
-import { preludeFindingCode } from '../../../findings/catalogue.ts';
+import { preludeFindingCode } from '../findings.ts';
 import { challengeRef, LOGIN_ENDPOINTS, READS_RESPONSE, type Ctx } from './call.ts';
 import { ChallengeFlow } from './challenge-flow.ts';
 
@@ -182,10 +182,10 @@ class PreludeModel implements ProviderModel {
             if (ctx.d.errorCode === 'step_not_completed') ctx.explained = true;
           }
           if (f.ok) {
-            this.host.challenges.update(record, { stepUpRefresh: index });
+            this.host.challenges.update(record, { redeemedBy: index });
             this.host.challenges.event(
               record,
-              'refreshed_with_step_up',
+              'redeemed',
               index,
               time,
               'completed challenge exchanged for the scope (/refresh with step_up_token)',
@@ -195,7 +195,7 @@ class PreludeModel implements ProviderModel {
             this.host.challenges.awaitRefresh(record, time + this.host.completionGraceMs);
             this.host.challenges.event(
               record,
-              'step_up_refresh_failed',
+              'redeem_failed',
               index,
               time,
               'no response to the /refresh with step_up_token',
@@ -203,7 +203,7 @@ class PreludeModel implements ProviderModel {
           } else {
             this.host.challenges.event(
               record,
-              'step_up_refresh_failed',
+              'redeem_failed',
               index,
               time,
               `/refresh with step_up_token refused: ${ctx.d.errorCode ?? `HTTP ${f.status}`}`,

@@ -1,17 +1,21 @@
-/** Step-up challenge rules: the state machine of /stepup/request → /otp… → /stepup/continue → /refresh. */
-import type { FindingRule } from './types.ts';
+/**
+ * The rules of Prelude's step-up flow (/stepup/request → /otp… → /stepup/continue → /refresh): its challenges,
+ * single-use grants, custom-step verification tokens and challenge-bound DPoP proofs. They are filed under the
+ * core's families where one fits, so docs/findings.md lists them with the other challenge, grant and DPoP rules.
+ */
+import type { FindingReference, FindingRule } from '../../findings/types.ts';
 
-const STEP_UP = {
+const STEP_UP: FindingReference = {
   label: 'Prelude: Step-Up Authentication',
   url: 'https://docs.prelude.so/session/documentation/step-up-authentication',
 };
-const WEB_STEP_UP = {
+const WEB_STEP_UP: FindingReference = {
   label: 'Prelude step-up (web SDK)',
   url: 'https://docs.prelude.so/session/documentation/frontend-sdks/web/step-up',
 };
 
 /** Every `challenge.*` rule. */
-export const CHALLENGE_RULES = [
+export const PRELUDE_CHALLENGE_RULES = [
   {
     code: 'challenge.expired',
     severity: 'warning',
@@ -95,3 +99,84 @@ export const CHALLENGE_RULES = [
     reference: WEB_STEP_UP,
   },
 ] as const satisfies readonly FindingRule[];
+
+/** Every `grant.*` rule. */
+export const PRELUDE_GRANT_RULES = [
+  {
+    code: 'grant.reused_after_consumption',
+    severity: 'error',
+    family: 'grant',
+    title: 'Single-use grant used again',
+    explanation:
+      'A single-use scope was consumed by a successful protected call, and a later call tried to use it again ' +
+      'and was refused (insufficient_scope or token_reused). The client kept the old access token (or the ' +
+      'cached scope) after consumption and assumed the scope was still there.',
+    fix:
+      'Treat a single-use scope as gone after the protected call succeeds: refresh the access token and start ' +
+      'a new /stepup/request for the next sensitive action.',
+    reference: STEP_UP,
+  },
+  {
+    code: 'grant.still_present_after_consumption',
+    severity: 'warning',
+    family: 'grant',
+    title: 'Consumed single-use scope still in new tokens',
+    explanation:
+      'A single-use grant was consumed by a successful protected call, but a later access token still carries ' +
+      'the scope. Either the protected endpoint does not report consumption (the app API checked the scope ' +
+      'without consuming it) or the inspector matched the wrong call as the consumer.',
+    fix:
+      'Make the protected endpoint consume the grant when it succeeds; for /me/password/reset and passkey ' +
+      'registration Prelude does this itself.',
+    reference: STEP_UP,
+  },
+] as const satisfies readonly FindingRule[];
+
+/** Every `verification.*` rule. */
+export const PRELUDE_VERIFICATION_RULES = [
+  {
+    code: 'verification.claims_mismatch',
+    severity: 'error',
+    family: 'verification',
+    title: 'Verification token does not match the challenge',
+    explanation:
+      'The verification token your backend minted for a custom step does not match the challenge it was sent ' +
+      'with: `sub` must be the challenge user, `challenge_id` the challenge, `key` the current step, `status` ' +
+      '"completed", it must be within exp/nbf, and its `jti` must not have been used before. Prelude rejects ' +
+      'it (token_mismatch, invalid_verification_token or token_reused).',
+    fix:
+      'Mint one verification token per step completion, from the challenge the client is on (read ' +
+      'challenge_id, sub and current_step from the challenge token), with a fresh jti and a short exp.',
+    reference: {
+      label: 'Prelude: Custom Steps',
+      url: 'https://docs.prelude.so/session/documentation/step-up-custom-steps',
+    },
+  },
+] as const satisfies readonly FindingRule[];
+
+/** The DPoP rule of challenge-bound proofs (the other DPoP rules are the core's, RFC 9449's). */
+export const PRELUDE_DPOP_RULES = [
+  {
+    code: 'dpop.challenge_jti_mismatch',
+    severity: 'error',
+    family: 'dpop',
+    title: 'Challenge proof jti is not the challenge token jti',
+    explanation:
+      'On /otp/check and /stepup/continue, Prelude binds the proof to the challenge: the proof `jti` must equal ' +
+      'the `jti` of the challenge token in the request body. It differs here, usually because the client sent ' +
+      'an older challenge token than the one it signed for (each step returns a new token with a new jti), or ' +
+      'signed a session-style proof with a random jti.',
+    fix:
+      'After every /otp/check or /stepup/continue, replace the cached challenge token with the one in the ' +
+      'response, and sign the next proof with that token jti.',
+    reference: WEB_STEP_UP,
+  },
+] as const satisfies readonly FindingRule[];
+
+/** Every flow rule, by family. */
+export const PRELUDE_FLOW_RULES = [
+  ...PRELUDE_CHALLENGE_RULES,
+  ...PRELUDE_GRANT_RULES,
+  ...PRELUDE_VERIFICATION_RULES,
+  ...PRELUDE_DPOP_RULES,
+] as const;

@@ -1,8 +1,11 @@
 /**
- * One rule per error `code` the Prelude Session API returns (the `{"code","message","type"}` body of any non-2xx
- * answer). The SDK maps errors on `code` only; HTTP statuses are not part of the contract, so neither are they here.
+ * Prelude's findings: one rule per error `code` the Session API returns (the `{"code","message","type"}` body of any
+ * non-2xx answer), and the rules of its step-up flow (flow-findings.ts). The SDK maps errors on `code` only; HTTP
+ * statuses are not part of the contract, so neither are they here.
  */
-import type { FindingReference, FindingRule, Severity } from './types.ts';
+import type { FindingReference, FindingRule, Severity } from '../../findings/types.ts';
+import type { ProviderFindings } from '../types.ts';
+import { PRELUDE_FLOW_RULES } from './flow-findings.ts';
 
 /** Every error code listed for the Session API (JS SDK 0.6.0 and the native SDKs). */
 export const PRELUDE_ERROR_CODES = [
@@ -45,6 +48,9 @@ export const PRELUDE_ERROR_CODES = [
 
 /** A Session API error code from {@link PRELUDE_ERROR_CODES}. */
 export type PreludeErrorCode = (typeof PRELUDE_ERROR_CODES)[number];
+
+/** The finding code of a Session API error: `prelude.<code>`, or `prelude.unknown_error` for a code not listed. */
+export type PreludeErrorFindingCode = `prelude.${PreludeErrorCode}` | 'prelude.unknown_error';
 
 const SESSION_MGMT: FindingReference = {
   label: 'Prelude: Session Management (web SDK)',
@@ -351,13 +357,13 @@ const ENTRIES = {
   ],
 } as const satisfies Record<PreludeErrorCode, Entry>;
 
-function rule(code: string, entry: Entry): FindingRule {
+function rule(code: PreludeErrorFindingCode, entry: Entry): FindingRule<PreludeErrorFindingCode, 'prelude'> {
   const [severity, title, explanation, fix, reference] = entry;
   return { code, severity, family: 'prelude', title, explanation, fix, reference };
 }
 
 /** Every `prelude.<code>` rule, in {@link PRELUDE_ERROR_CODES} order, then `prelude.unknown_error`. */
-export const PRELUDE_ERROR_RULES: readonly FindingRule[] = [
+export const PRELUDE_ERROR_RULES: readonly FindingRule<PreludeErrorFindingCode, 'prelude'>[] = [
   ...PRELUDE_ERROR_CODES.map((code) => rule(`prelude.${code}`, ENTRIES[code])),
   rule('prelude.unknown_error', [
     'warning',
@@ -373,3 +379,20 @@ export const PRELUDE_ERROR_RULES: readonly FindingRule[] = [
 export function isPreludeErrorCode(code: string): code is PreludeErrorCode {
   return (PRELUDE_ERROR_CODES as readonly string[]).includes(code);
 }
+
+/** The finding code for a Session API error `code` from a response body (unknown codes → `prelude.unknown_error`). */
+export function preludeFindingCode(errorCode: string): PreludeErrorFindingCode {
+  return isPreludeErrorCode(errorCode) ? `prelude.${errorCode}` : 'prelude.unknown_error';
+}
+
+/**
+ * Prelude's part of the catalogue. Its flow rules are filed under the core's challenge, grant and DPoP families
+ * (the step-up concepts they are about), so they are listed with those in docs/findings.md.
+ */
+export const preludeFindings = {
+  families: [
+    { family: 'verification', heading: 'Custom-step verification tokens' },
+    { family: 'prelude', heading: 'Prelude Session API error codes' },
+  ],
+  rules: [...PRELUDE_FLOW_RULES, ...PRELUDE_ERROR_RULES],
+} as const satisfies ProviderFindings;

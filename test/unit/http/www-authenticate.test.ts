@@ -6,7 +6,7 @@ import {
   MAX_WWW_AUTHENTICATE_LENGTH,
   parseWwwAuthenticate,
   quote,
-} from '../../../src/core/providers/rfc9470/www-authenticate.ts';
+} from '../../../src/core/http/www-authenticate.ts';
 import { readStepUpChallenge } from '../../../src/core/providers/rfc9470/challenge.ts';
 
 const params = (header: string | string[]) =>

@@ -1,8 +1,10 @@
 /**
  * RFC 9470 (OAuth 2.0 Step Up Authentication Challenge) rules, for any resource server: the challenge, the new
- * token checked against it, challenge loops, `acr`/`auth_time` changes on refresh, and unreadable challenges.
+ * token checked against it, challenge loops, `acr`/`auth_time` changes on refresh, and unreadable challenges; and
+ * the RFC 6750 rule of the scope-based step-up (`error="insufficient_scope"`), which this provider also follows.
  */
-import type { FindingReference, FindingRule } from './types.ts';
+import type { FindingReference, FindingRule } from '../../findings/types.ts';
+import type { ProviderFindings } from '../types.ts';
 
 function section(n: string): FindingReference {
   return { label: `RFC 9470 §${n}`, url: `https://www.rfc-editor.org/rfc/rfc9470.html#section-${n}` };
@@ -98,3 +100,30 @@ export const RFC9470_RULES = [
     reference: section('3'),
   },
 ] as const satisfies readonly FindingRule[];
+
+/** Every `rfc6750.*` rule. */
+export const RFC6750_RULES = [
+  {
+    code: 'rfc6750.insufficient_scope',
+    severity: 'error',
+    family: 'rfc6750',
+    title: 'New token still lacks the scope asked for',
+    explanation:
+      'A resource answered `insufficient_scope` with a `scope` parameter, and the next access token the client ' +
+      'presented to it still does not carry every scope asked for. The client retried without obtaining a token ' +
+      'for the wider scope, or the authorization server granted less than was requested.',
+    fix:
+      'Request a new token with the scope from the challenge (re-authorize, or refresh with `scope` when the ' +
+      'grant allows it) and check its `scope` before retrying.',
+    reference: { label: 'RFC 6750 §3.1', url: 'https://www.rfc-editor.org/rfc/rfc6750.html#section-3.1' },
+  },
+] as const satisfies readonly FindingRule[];
+
+/** The OAuth step-up part of the catalogue: one family per RFC, as each has its own section in the docs. */
+export const rfc9470Findings = {
+  families: [
+    { family: 'rfc9470', heading: 'OAuth step-up challenges (RFC 9470)' },
+    { family: 'rfc6750', heading: 'OAuth scope challenges (RFC 6750)' },
+  ],
+  rules: [...RFC9470_RULES, ...RFC6750_RULES],
+} as const satisfies ProviderFindings;

@@ -2,7 +2,8 @@
  * Dynamic step-up rules: `stepUp/check` → verify with `requestedScopes` → `elevatedAccessToken` → protected call
  * with `x-dyn-elevated-access-token`, single-use consumption, and Dynamic's `{error, code}` error bodies.
  */
-import type { FindingReference, FindingRule } from './types.ts';
+import type { FindingReference, FindingRule } from '../../findings/types.ts';
+import type { ProviderFindings } from '../types.ts';
 
 const OVERVIEW: FindingReference = {
   label: 'Dynamic: Step-up authentication overview',
@@ -105,3 +106,9 @@ export const DYNAMIC_RULES = [
     },
   },
 ] as const satisfies readonly FindingRule[];
+
+/** Dynamic's part of the catalogue. */
+export const dynamicFindings = {
+  families: [{ family: 'dynamic', heading: 'Dynamic step-up' }],
+  rules: DYNAMIC_RULES,
+} as const satisfies ProviderFindings;

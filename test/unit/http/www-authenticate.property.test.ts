@@ -5,7 +5,7 @@ import {
   formatWwwAuthenticate,
   parseWwwAuthenticate,
   type ChallengeInput,
-} from '../../../src/core/providers/rfc9470/www-authenticate.ts';
+} from '../../../src/core/http/www-authenticate.ts';
 import { readStepUpChallenge } from '../../../src/core/providers/rfc9470/challenge.ts';
 
 const TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
