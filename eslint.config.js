@@ -5,7 +5,8 @@ import { readdirSync } from 'node:fs';
 
 /**
  * Protocol knowledge lives in its provider's folder: a provider's id (its folder name under src/core/providers) may
- * not appear anywhere else in src, in code, strings or comments. `rfc9470` also matches "RFC 9470".
+ * not appear anywhere else in src, in code, strings or comments. An id ending in digits also matches with a space
+ * before them, as the protocol is usually written.
  */
 const PROVIDER_IDS = readdirSync(new URL('./src/core/providers/', import.meta.url), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())

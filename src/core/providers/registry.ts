@@ -5,26 +5,26 @@
  * read the modules here.
  */
 import type { HttpExchange } from '../http/exchange.ts';
-import { dynamicAdapter } from './dynamic/index.ts';
-import { preludeAdapter } from './prelude/index.ts';
-import { rfc9470Adapter } from './rfc9470/index.ts';
-import type { ExchangeClassification, ProviderAdapter, ProviderSecrets } from './types.ts';
+import { dynamicProvider } from './dynamic/index.ts';
+import { preludeProvider } from './prelude/index.ts';
+import { rfc9470Provider } from './rfc9470/index.ts';
+import type { ExchangeClassification, ProviderModule, ProviderSecrets } from './types.ts';
 
-/** Registered adapters. Order matters only if two could claim the same exchange: the first wins. */
+/** Registered providers. Order matters only if two could claim the same exchange: the first wins. */
 export const PROVIDERS = [
-  preludeAdapter,
-  dynamicAdapter,
+  preludeProvider,
+  dynamicProvider,
   // Last: it claims any host's step-up challenge, so the providers with their own contract go first.
-  rfc9470Adapter,
-] as const satisfies readonly ProviderAdapter[];
+  rfc9470Provider,
+] as const satisfies readonly ProviderModule[];
 
 /** The providers the inspector understands. */
 export type ProviderId = (typeof PROVIDERS)[number]['id'];
 
-const BY_ID: ReadonlyMap<string, ProviderAdapter> = new Map(PROVIDERS.map((p) => [p.id, p]));
+const BY_ID: ReadonlyMap<string, ProviderModule> = new Map(PROVIDERS.map((p) => [p.id, p]));
 
 /** The module of a provider id; undefined for an id read from a file that no module has. */
-export function providerModule(id: string): ProviderAdapter | undefined {
+export function providerModule(id: string): ProviderModule | undefined {
   return BY_ID.get(id);
 }
 
@@ -38,7 +38,7 @@ export function classifyExchange(exchange: HttpExchange): ExchangeClassification
       const result = provider.classify(exchange);
       if (result) return result;
     } catch {
-      // An adapter bug must not stop capture or hide the other providers.
+      // A provider's bug must not stop capture or hide the other providers.
     }
   }
   return null;

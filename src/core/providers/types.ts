@@ -199,13 +199,3 @@ export interface ProviderModule<
   /** The panel's actions on this provider's challenges and SDK, when it has any. */
   actions?: ProviderActions;
 }
-
-/**
- * The part of a {@link ProviderModule} every provider already has while the modules are being assembled.
- * Transitional: removed once each provider exports a whole module.
- */
-export type ProviderAdapter<
-  Id extends string = string,
-  Findings extends ProviderFindings = ProviderFindings,
-> = Pick<ProviderModule<Id, Findings>, 'id' | 'classify' | 'secrets' | 'loadModel' | 'findings' | 'capture'> &
-  Partial<ProviderModule<Id, Findings>>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import {
   DYNAMIC_ENDPOINTS,
-  dynamicAdapter,
+  dynamicProvider,
   looksLikeDynamicSdk,
   matchDynamicPath,
   type DynamicEndpointKey,
@@ -47,9 +47,9 @@ const TABLE: [DynamicEndpointKey, string, string][] = [
   ['unknown', 'GET', '/users/me'],
 ];
 
-describe('dynamicAdapter.classify', () => {
+describe('dynamicProvider.classify', () => {
   it.each(TABLE)('classifies %s', (key, method, path) => {
-    const result = dynamicAdapter.classify(dyn(method, path));
+    const result = dynamicProvider.classify(dyn(method, path));
     expect(result).toMatchObject({ provider: 'dynamic', endpoint: key, apiBase: DYNAMIC_API });
     expect(result?.label.length).toBeGreaterThan(0);
   });
@@ -69,7 +69,7 @@ describe('dynamicAdapter.classify', () => {
 
   it('finds the API on any host (apiBaseUrl overridden), with or without a trailing slash and query', () => {
     const base = `https://auth.example.com/api/v0/sdk/${DYNAMIC_ENV}`;
-    expect(dynamicAdapter.classify(dyn('POST', `${base}/stepUp/check/?x=1`))).toMatchObject({
+    expect(dynamicProvider.classify(dyn('POST', `${base}/stepUp/check/?x=1`))).toMatchObject({
       endpoint: 'stepup.check',
       apiBase: base,
     });
@@ -77,7 +77,7 @@ describe('dynamicAdapter.classify', () => {
 
   it('finds /sdk/<environment id>/ under another prefix when the SDK headers are there', () => {
     const base = `https://auth.example.com/dyn/sdk/${DYNAMIC_ENV}`;
-    expect(dynamicAdapter.classify(dyn('POST', `${base}/stepUp/check`))).toMatchObject({
+    expect(dynamicProvider.classify(dyn('POST', `${base}/stepUp/check`))).toMatchObject({
       endpoint: 'stepup.check',
       apiBase: base,
     });
@@ -85,9 +85,9 @@ describe('dynamicAdapter.classify', () => {
       path: `${base}/stepUp/check`,
       requestHeaders: { 'X-SDK-User-Agent': undefined },
     });
-    expect(dynamicAdapter.classify(bare)).toBeNull();
+    expect(dynamicProvider.classify(bare)).toBeNull();
     expect(
-      dynamicAdapter.classify(dyn('POST', 'https://auth.example.com/dyn/sdk/not-a-uuid/stepUp/check')),
+      dynamicProvider.classify(dyn('POST', 'https://auth.example.com/dyn/sdk/not-a-uuid/stepUp/check')),
     ).toBeNull();
   });
 
@@ -102,7 +102,7 @@ describe('dynamicAdapter.classify', () => {
         'Access-Control-Request-Headers': 'authorization,x-dyn-api-version',
       },
     });
-    expect(dynamicAdapter.classify(preflight)).toMatchObject({
+    expect(dynamicProvider.classify(preflight)).toMatchObject({
       endpoint: 'preflight',
       label: 'CORS preflight: Dynamic: step-up check',
     });
@@ -112,32 +112,32 @@ describe('dynamicAdapter.classify', () => {
     const call = dyn('POST', 'https://wallet.example.com/api/withdraw', {
       'X-Dyn-Elevated-Access-Token': 'a.b.c',
     });
-    expect(dynamicAdapter.classify(call)).toMatchObject({
+    expect(dynamicProvider.classify(call)).toMatchObject({
       endpoint: 'protected',
       apiBase: 'https://wallet.example.com',
       label: 'Dynamic: call with elevated token: POST /api/withdraw',
     });
     expect(
-      dynamicAdapter.classify(dyn('POST', '/users/settings', { 'x-dyn-elevated-access-token': 't' }))
+      dynamicProvider.classify(dyn('POST', '/users/settings', { 'x-dyn-elevated-access-token': 't' }))
         ?.endpoint,
     ).toBe('protected');
   });
 
   it('does not claim other traffic', () => {
     expect(
-      dynamicAdapter.classify(
+      dynamicProvider.classify(
         anExchange({ path: 'https://example.com/api', requestHeaders: { 'X-SDK-User-Agent': undefined } }),
       ),
     ).toBeNull();
     expect(
-      dynamicAdapter.classify(dyn('GET', 'https://example.com/?next=/api/v0/sdk/x/stepUp/check')),
+      dynamicProvider.classify(dyn('GET', 'https://example.com/?next=/api/v0/sdk/x/stepUp/check')),
     ).toBeNull();
     expect(looksLikeDynamicSdk(`${DYNAMIC_API}/stepUp/check`)).toBe(true);
     expect(looksLikeDynamicSdk('https://example.com/#/api/v0/sdk/')).toBe(false);
   });
 
   it('labels a known path with another method as unknown, naming the expected one', () => {
-    expect(dynamicAdapter.classify(dyn('GET', '/stepUp/check'))).toMatchObject({
+    expect(dynamicProvider.classify(dyn('GET', '/stepUp/check'))).toMatchObject({
       endpoint: 'unknown',
       label: 'GET stepUp/check (expected POST)',
     });
@@ -146,7 +146,7 @@ describe('dynamicAdapter.classify', () => {
 
   it('never throws on malformed exchanges', () => {
     for (const junk of [null, {}, { url: 42 }, { url: 'x', method: 'GET', requestHeaders: 'nope' }])
-      expect(dynamicAdapter.classify(junk as unknown as HttpExchange)).toBeNull();
+      expect(dynamicProvider.classify(junk as unknown as HttpExchange)).toBeNull();
   });
 
   it('is reached through the registry, after Prelude', () => {

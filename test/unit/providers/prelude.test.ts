@@ -3,7 +3,7 @@ import type { Body, HttpExchange } from '../../../src/core/http/exchange.ts';
 import {
   PRELUDE_ENDPOINTS,
   looksLikePreludeSession,
-  preludeAdapter,
+  preludeProvider,
   type PreludeEndpointKey,
 } from '../../../src/core/providers/prelude/index.ts';
 import { PROVIDERS, classifyExchange } from '../../../src/core/providers/registry.ts';
@@ -11,7 +11,7 @@ import { anExchange, jsonBody } from '../../fixtures/exchanges.ts';
 import { API_BASE } from '../../fixtures/tokens.ts';
 
 function classify(exchange: HttpExchange) {
-  return preludeAdapter.classify(exchange);
+  return preludeProvider.classify(exchange);
 }
 
 function keyOf(method: string, path: string, requestJson?: unknown): string | undefined {
@@ -48,7 +48,7 @@ const TABLE: [PreludeEndpointKey, string, string, unknown?][] = [
   ['unknown', 'POST', '/something/new'],
 ];
 
-describe('preludeAdapter.classify', () => {
+describe('preludeProvider.classify', () => {
   it.each(TABLE)('classifies %s', (key, method, path, json) => {
     const result = classify(anExchange({ method, path, requestJson: json }));
     expect(result?.endpoint).toBe(key);

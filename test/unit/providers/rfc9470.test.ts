@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import { classifyExchange } from '../../../src/core/providers/registry.ts';
-import { grantTypeOf, rfc9470Adapter, resourceOf } from '../../../src/core/providers/rfc9470/index.ts';
+import { grantTypeOf, rfc9470Provider, resourceOf } from '../../../src/core/providers/rfc9470/index.ts';
 import { anExchange, jsonBody } from '../../fixtures/exchanges.ts';
 
 function answer(
@@ -34,9 +34,9 @@ function tokenCall(
   });
 }
 
-describe('rfc9470Adapter.classify', () => {
+describe('rfc9470Provider.classify', () => {
   it('claims a 401 insufficient_user_authentication challenge from any host', () => {
-    const result = rfc9470Adapter.classify(
+    const result = rfc9470Provider.classify(
       answer(401, 'Bearer error="insufficient_user_authentication", acr_values="urn:mfa", max_age=300'),
     );
     expect(result).toMatchObject({
@@ -49,46 +49,46 @@ describe('rfc9470Adapter.classify', () => {
 
   it('claims a 403 insufficient_scope challenge, Bearer or DPoP, on any header line and after other challenges', () => {
     expect(
-      rfc9470Adapter.classify(answer(403, 'Bearer error="insufficient_scope", scope="payments:write"'))
+      rfc9470Provider.classify(answer(403, 'Bearer error="insufficient_scope", scope="payments:write"'))
         ?.endpoint,
     ).toBe('resource.insufficient_scope');
     expect(
-      rfc9470Adapter.classify(
+      rfc9470Provider.classify(
         answer(403, ['Basic realm="x"', 'DPoP algs="ES256", error="insufficient_scope"']),
       )?.endpoint,
     ).toBe('resource.insufficient_scope');
     expect(
-      rfc9470Adapter.classify(answer(401, 'Basic realm="x", bearer ERROR=insufficient_user_authentication'))
+      rfc9470Provider.classify(answer(401, 'Basic realm="x", bearer ERROR=insufficient_user_authentication'))
         ?.endpoint,
     ).toBe('resource.step_up');
   });
 
   it('claims an unreadable step-up challenge so the model can report it', () => {
-    expect(rfc9470Adapter.classify(answer(401, 'Bearer error="insufficient_scope'))?.endpoint).toBe(
+    expect(rfc9470Provider.classify(answer(401, 'Bearer error="insufficient_scope'))?.endpoint).toBe(
       'resource.insufficient_scope',
     );
     expect(
-      rfc9470Adapter.classify(answer(401, 'Basic error="insufficient_user_authentication"'))?.endpoint,
+      rfc9470Provider.classify(answer(401, 'Basic error="insufficient_user_authentication"'))?.endpoint,
     ).toBe('resource.malformed_challenge');
   });
 
   it('leaves other challenges and statuses alone', () => {
-    expect(rfc9470Adapter.classify(answer(401, 'Bearer error="invalid_token"'))).toBeNull();
-    expect(rfc9470Adapter.classify(answer(401, 'Basic realm="x"'))).toBeNull();
-    expect(rfc9470Adapter.classify(answer(200, 'Bearer error="insufficient_scope"'))).toBeNull();
-    expect(rfc9470Adapter.classify(answer(500, 'Bearer error="insufficient_scope"'))).toBeNull();
+    expect(rfc9470Provider.classify(answer(401, 'Bearer error="invalid_token"'))).toBeNull();
+    expect(rfc9470Provider.classify(answer(401, 'Basic realm="x"'))).toBeNull();
+    expect(rfc9470Provider.classify(answer(200, 'Bearer error="insufficient_scope"'))).toBeNull();
+    expect(rfc9470Provider.classify(answer(500, 'Bearer error="insufficient_scope"'))).toBeNull();
   });
 
   it('recognises token endpoint calls by path and grant_type (form or JSON)', () => {
-    expect(rfc9470Adapter.classify(tokenCall('grant_type=refresh_token&refresh_token=rt'))).toMatchObject({
+    expect(rfc9470Provider.classify(tokenCall('grant_type=refresh_token&refresh_token=rt'))).toMatchObject({
       endpoint: 'token.refresh',
       apiBase: 'https://as.example.com/oauth2/token',
     });
     expect(
-      rfc9470Adapter.classify(tokenCall('client_id=a&grant_type=authorization_code&code=c'))?.endpoint,
+      rfc9470Provider.classify(tokenCall('client_id=a&grant_type=authorization_code&code=c'))?.endpoint,
     ).toBe('token.grant');
     expect(
-      rfc9470Adapter.classify(
+      rfc9470Provider.classify(
         anExchange({
           path: 'https://as.example.com/token?x=1',
           requestHeaders: { 'X-SDK-User-Agent': undefined },
@@ -96,9 +96,9 @@ describe('rfc9470Adapter.classify', () => {
         }),
       )?.endpoint,
     ).toBe('token.refresh');
-    expect(rfc9470Adapter.classify(tokenCall('code=c'))).toBeNull();
+    expect(rfc9470Provider.classify(tokenCall('code=c'))).toBeNull();
     expect(
-      rfc9470Adapter.classify(
+      rfc9470Provider.classify(
         tokenCall('grant_type=refresh_token', undefined, 'https://as.example.com/tokens'),
       ),
     ).toBeNull();
@@ -129,7 +129,7 @@ describe('rfc9470Adapter.classify', () => {
       bad,
       { url: 'https://x/token', method: 'POST', status: 200, requestBody: null },
     ])
-      expect(rfc9470Adapter.classify(junk as unknown as HttpExchange)).toBeNull();
+      expect(rfc9470Provider.classify(junk as unknown as HttpExchange)).toBeNull();
   });
 
   it('comes after Prelude and Dynamic in the registry', () => {

@@ -4,7 +4,7 @@
  * never by host alone. A request carrying `x-dyn-elevated-access-token` is a protected call wherever it goes.
  */
 import type { Header, HttpExchange } from '../../http/exchange.ts';
-import type { ExchangeClassification, ProviderAdapter } from '../types.ts';
+import type { ExchangeClassification, ProviderModule } from '../types.ts';
 import {
   DYNAMIC_AUTH,
   DYNAMIC_ENDPOINTS,
@@ -186,7 +186,7 @@ function classifyDynamic(exchange: HttpExchange): ExchangeClassification | null 
  * The Dynamic adapter: `/api/v0/sdk/{environmentId}/…` on any host (or `/sdk/{uuid}/…` with an `x-dyn-*` header),
  * and any request carrying `x-dyn-elevated-access-token`. Never throws.
  */
-export const dynamicAdapter: ProviderAdapter<'dynamic', typeof dynamicFindings> = {
+export const dynamicProvider: ProviderModule<'dynamic', typeof dynamicFindings> = {
   id: 'dynamic',
   findings: dynamicFindings,
   capture: dynamicCapture,

@@ -5,7 +5,7 @@
 import { bodyJsonObject, bodyText } from '../../http/body.ts';
 import type { Body, Header, HttpExchange } from '../../http/exchange.ts';
 import { getHeader, hasHeader, headerListContains } from '../../http/headers.ts';
-import type { ExchangeClassification, ProviderAdapter } from '../types.ts';
+import type { ExchangeClassification, ProviderModule } from '../types.ts';
 import {
   PRELUDE_ENDPOINTS,
   matchPreludePath,
@@ -190,7 +190,7 @@ function classifyPrelude(exchange: HttpExchange): ExchangeClassification | null 
  * The Prelude Session API adapter. Classifies by method, path under `/v1/session` (any host, any prefix
  * before it) and, for `POST /otp`, the request body. Never throws.
  */
-export const preludeAdapter: ProviderAdapter<'prelude', typeof preludeFindings> = {
+export const preludeProvider: ProviderModule<'prelude', typeof preludeFindings> = {
   id: 'prelude',
   findings: preludeFindings,
   capture: preludeCapture,

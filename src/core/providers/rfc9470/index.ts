@@ -9,7 +9,7 @@
  */
 import { bodyJsonObject, bodyText } from '../../http/body.ts';
 import type { Body, Header, HttpExchange } from '../../http/exchange.ts';
-import type { ExchangeClassification, ProviderAdapter } from '../types.ts';
+import type { ExchangeClassification, ProviderModule } from '../types.ts';
 import { mentionsStepUpError, readStepUpChallenge } from './challenge.ts';
 
 export {
@@ -151,7 +151,7 @@ function originOf(url: string): string {
  * The RFC 9470 / RFC 6750 adapter: step-up challenges from any resource server, and token endpoint calls.
  * Cheap for everything else (a status test, then a path suffix test). Never throws.
  */
-export const rfc9470Adapter: ProviderAdapter<'rfc9470', typeof rfc9470Findings> = {
+export const rfc9470Provider: ProviderModule<'rfc9470', typeof rfc9470Findings> = {
   id: 'rfc9470',
   findings: rfc9470Findings,
   capture: rfc9470Capture,
