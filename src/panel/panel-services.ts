@@ -54,8 +54,12 @@ export interface PanelServices extends TabLog {
    * call it first thing in a click handler (user gesture).
    */
   requestOrigin(origin: string): Promise<boolean>;
-  replayOtp(tabId: number, input: { apiBase: string; challengeToken: string }): Promise<ActionResult>;
-  retryOtp(tabId: number, input: { apiBase: string }): Promise<ActionResult>;
+  /** `provider`: the challenge's, whose OTP actions build the request and read the answer. */
+  replayOtp(
+    tabId: number,
+    input: { provider: string; apiBase: string; challengeToken: string },
+  ): Promise<ActionResult>;
+  retryOtp(tabId: number, input: { provider: string; apiBase: string }): Promise<ActionResult>;
   replayVerbatim(tabId: number, exchange: HttpExchange): Promise<ActionResult>;
   readSdkState(tabId: number): Promise<SdkStateResult>;
   fetchJwksAndVerify(token: string, apiBase: string): Promise<FetchJwksVerifyResult>;

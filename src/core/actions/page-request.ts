@@ -2,7 +2,8 @@
  * The pure half of the panel's page actions (send the OTP again, retry it, replay a captured request): what to
  * ask the page to send, how to turn what it answered into an exchange, and what the answer means. The other
  * half, the function that runs `fetch` inside the page, is `src/panel/services/actions.ts`; the two talk in
- * plain JSON ({@link PageRequest}, {@link PageResponse}) because that function is serialised into the page.
+ * plain JSON ({@link PageRequest}, {@link PageResponse}, in page-io.ts) because that function is serialised into
+ * the page.
  * The verbatim replay is the same for every provider; the OTP requests and verdicts are the challenge's provider's
  * (otp.ts finds them).
  */
@@ -18,9 +19,6 @@ import {
   type PageResponse,
   type Verdict,
 } from './page-io.ts';
-
-export * from './page-io.ts';
-export { otpRetryRequest, otpRetryVerdict, otpSendRequest, otpSendVerdict } from './otp.ts';
 
 /**
  * Request headers a page cannot set (Fetch standard, "forbidden request-header"; `fetch` drops them silently

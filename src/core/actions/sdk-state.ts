@@ -14,7 +14,11 @@ import type { ProviderId, ProviderSdkState } from '../providers/types.ts';
 import type { TokenDecodeResult } from '../tokens/types.ts';
 import type { JWK } from 'jose';
 
-/** Where the page-side reader looks: handed to it as its argument, as it runs serialised in the page. */
+/**
+ * Where the page-side reader looks: handed to it as its argument, as it runs serialised in the page. An empty
+ * prefix or database name is one the SDK does not have: the reader reads nothing for it (an empty prefix would
+ * otherwise match every localStorage key).
+ */
 export interface SdkStorageKeys {
   /** localStorage key prefix of the SDK's access-token cache. */
   accessTokenPrefix: string;
@@ -44,7 +48,7 @@ export interface PageRefreshToken {
   expiresAt: string | number | null;
 }
 
-/** What the page-side reader returns. Plain JSON, checked by {@link interpretSdkSnapshot}. */
+/** What the page-side reader returns. Plain JSON, checked by the provider's reader (ProviderSdkState.interpret). */
 export interface PageSdkSnapshot {
   origin: string;
   storage: { ok: true; entries: { key: string; value: string }[] } | { ok: false; error: string };
@@ -134,41 +138,4 @@ export function sdkStateReaders(): { provider: ProviderId; reader: ProviderSdkSt
   return PROVIDERS.flatMap((module) =>
     module.actions?.sdkState ? [{ provider: module.id, reader: module.actions.sdkState }] : [],
   );
-}
-
-/**
- * Transitional, while the panel's "Read SDK state" does not name the provider it reads for: the first registered
- * provider that has an SDK state reader.
- */
-function defaultSdkState(): ProviderSdkState | undefined {
-  return sdkStateReaders()[0]?.reader;
-}
-
-const NO_KEYS: SdkStorageKeys = {
-  accessTokenPrefix: '',
-  stepUpPrefix: '',
-  database: '',
-  dpopKeysStore: '',
-  refreshTokensStore: '',
-};
-const DEFAULT_KEYS: SdkStorageKeys = defaultSdkState()?.storage ?? NO_KEYS;
-
-/** Transitional (see defaultSdkState): the access-token cache prefix of the default reader. */
-export const ACCESS_TOKEN_CACHE_PREFIX = DEFAULT_KEYS.accessTokenPrefix;
-/** Transitional (see defaultSdkState): its step-up cache prefix. */
-export const STEP_UP_CACHE_PREFIX = DEFAULT_KEYS.stepUpPrefix;
-/** Transitional (see defaultSdkState): its IndexedDB database and stores. */
-export const SDK_DATABASE = DEFAULT_KEYS.database;
-export const DPOP_KEYS_STORE = DEFAULT_KEYS.dpopKeysStore;
-export const REFRESH_TOKENS_STORE = DEFAULT_KEYS.refreshTokensStore;
-
-/**
- * Checks and interprets what the page-side reader returned, with the default reader (see defaultSdkState): decodes
- * the cached tokens, computes DPoP key thumbprints, and writes readable notes for everything missing or odd.
- * `nowMs` decides what is expired. Never throws; a snapshot that is not one gives `ok: false`.
- */
-export async function interpretSdkSnapshot(raw: unknown, nowMs: number): Promise<SdkStateResult> {
-  const reader = defaultSdkState();
-  if (reader === undefined) return { ok: false, reason: 'No provider reads an SDK state.' };
-  return reader.interpret(raw, nowMs);
 }

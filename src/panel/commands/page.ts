@@ -33,10 +33,15 @@ export function pageCommands({ store, services }: CommandDeps): PageCommands {
       const challengeId = challenge.challengeId ?? challenge.key;
       const what = kind === 'replay' ? 'Replay OTP' : 'Retry OTP';
       store.dispatch({ type: 'otpActionStarted', challengeId, action: kind });
+      const { provider } = challenge;
       const call =
         kind === 'replay'
-          ? services.replayOtp(tabId, { apiBase, challengeToken: challenge.tokens.at(-1)?.raw ?? '' })
-          : services.retryOtp(tabId, { apiBase });
+          ? services.replayOtp(tabId, {
+              provider,
+              apiBase,
+              challengeToken: challenge.tokens.at(-1)?.raw ?? '',
+            })
+          : services.retryOtp(tabId, { provider, apiBase });
       call.then(
         (result) => store.dispatch({ type: 'otpActionFinished', challengeId, what, result }),
         (error: unknown) =>

@@ -7,20 +7,10 @@
  *
  * Only ever run on a click: these are the only requests the inspector sends to an app's servers.
  */
+import { otpActionsFor } from '../../core/actions/otp.ts';
+import { exchangeFromPage, replayVerdict, verbatimRequest } from '../../core/actions/page-request.ts';
+import type { PageRequest, PageResponse, Verdict, VerdictTone } from '../../core/actions/page-io.ts';
 import { canReplayVerbatim } from '../../core/actions/rules.ts';
-import {
-  exchangeFromPage,
-  otpRetryRequest,
-  otpRetryVerdict,
-  otpSendRequest,
-  otpSendVerdict,
-  replayVerdict,
-  verbatimRequest,
-  type PageRequest,
-  type PageResponse,
-  type Verdict,
-  type VerdictTone,
-} from '../../core/actions/page-request.ts';
 import type { HttpExchange } from '../../core/http/exchange.ts';
 import { describe } from '../../core/util.ts';
 import { runInPage } from '../../platform/page.ts';
@@ -109,24 +99,39 @@ export async function pageReplayRequest(request: PageRequest): Promise<PageRespo
   }
 }
 
-/** `POST <apiBase>/otp {challenge_token}` from the page: asks the server to send the code again. */
+/** Which challenge an OTP action is for: its provider builds the request and reads the answer. */
+export interface OtpActionInput {
+  provider: string;
+  apiBase: string;
+}
+
+/** Sends the code of the challenge again from the page, as its provider's SDK would (ProviderOtpActions). */
 export async function replayOtp(
   tabId: number,
-  input: { apiBase: string; challengeToken: string },
+  input: OtpActionInput & { challengeToken: string },
 ): Promise<ActionResult> {
+  const otp = otpActionsFor(input);
+  if (otp === undefined) return noOtpActions(input.provider);
   if (!isHttpUrl(input.apiBase))
     return { ok: false, reason: 'The Session API address is not an http(s) URL.' };
   if (typeof input.challengeToken !== 'string' || input.challengeToken.trim() === '') {
     return { ok: false, reason: 'There is no challenge token to send.' };
   }
-  return send(tabId, otpSendRequest(input.apiBase, input.challengeToken), otpSendVerdict);
+  return send(tabId, otp.sendRequest(input.apiBase, input.challengeToken), otp.sendVerdict);
 }
 
-/** `POST <apiBase>/otp/retry` from the page, no body: the server finds the pending OTP by the page's cookie. */
-export async function retryOtp(tabId: number, input: { apiBase: string }): Promise<ActionResult> {
+/** Asks the server to send the pending code again, from the page, as the challenge's provider does it. */
+export async function retryOtp(tabId: number, input: OtpActionInput): Promise<ActionResult> {
+  const otp = otpActionsFor(input);
+  if (otp === undefined) return noOtpActions(input.provider);
   if (!isHttpUrl(input.apiBase))
     return { ok: false, reason: 'The Session API address is not an http(s) URL.' };
-  return send(tabId, otpRetryRequest(input.apiBase), otpRetryVerdict);
+  return send(tabId, otp.retryRequest(input.apiBase), otp.retryVerdict);
+}
+
+// The lane offers these actions only for a provider that has them; an imported file may still name another.
+function noOtpActions(provider: string): ActionResult {
+  return { ok: false, reason: `Challenges of "${provider}" have no OTP actions.` };
 }
 
 /**

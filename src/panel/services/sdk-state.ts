@@ -1,45 +1,38 @@
 /**
- * Reading the step-up SDK's state out of the inspected page, when the user opens the "SDK state" view: the
- * localStorage token caches and the IndexedDB `prld` database. Read-only: nothing is written, created or
- * deleted in the page, and the secrets that matter most stay in it (the DPoP private key is never touched,
- * refresh tokens are reported as present or not). Interpretation is in `src/core/actions/sdk-state.ts`.
+ * Reading a step-up SDK's state out of the inspected page, when the user opens the "SDK state" view: its
+ * localStorage token caches and its IndexedDB database, where the provider's SDK-state reader
+ * (ProviderModule.actions.sdkState) says they are. Read-only: nothing is written, created or deleted in the page,
+ * and the secrets that matter most stay in it (the DPoP private key is never touched, refresh tokens are reported
+ * as present or not). The provider's reader interprets what the page returned.
  */
 import {
-  ACCESS_TOKEN_CACHE_PREFIX,
-  STEP_UP_CACHE_PREFIX,
-  interpretSdkSnapshot,
+  sdkStateReaders,
   type PageDpopKey,
   type PageRefreshToken,
   type PageSdkSnapshot,
+  type SdkState,
   type SdkStateResult,
+  type SdkStorageKeys,
 } from '../../core/actions/sdk-state.ts';
+import type { ProviderSdkState } from '../../core/providers/types.ts';
 import { describe } from '../../core/util.ts';
 import { runInPage } from '../../platform/page.ts';
 
 export type { SdkState, SdkStateResult } from '../../core/actions/sdk-state.ts';
 
-/** The localStorage key prefixes of the SDK's caches, handed to the page function as its argument. */
-export interface SdkCacheKeys {
-  accessPrefix: string;
-  stepUpPrefix: string;
-}
-
-export const SDK_CACHE_KEYS: SdkCacheKeys = {
-  accessPrefix: ACCESS_TOKEN_CACHE_PREFIX,
-  stepUpPrefix: STEP_UP_CACHE_PREFIX,
-};
-
 /**
- * Runs in the inspected page (serialised: nothing outside its own body may be referenced, which is why the
- * cache keys come as the argument). Exported so e2e tests can run it with `page.evaluate` against the demo
- * app. Never rejects: failures are in the snapshot. Without keys no cache entry is read.
+ * Runs in the inspected page (serialised: nothing outside its own body may be referenced, which is why where the
+ * SDK keeps its state comes as the argument, a provider's `SdkStorageKeys`). Exported so e2e tests can run it with
+ * `page.evaluate` against the demo app. Never rejects: failures are in the snapshot. An empty prefix or database
+ * name reads nothing.
  *
  * The database is opened without a version, which never upgrades an existing one; if it does not exist, the
  * open fires `upgradeneeded` and the upgrade transaction is aborted at once, so the check creates nothing
  * (where `indexedDB.databases()` exists, a missing database is seen before opening at all).
  */
-export async function pageReadSdkState(keys: SdkCacheKeys | null = null): Promise<PageSdkSnapshot> {
-  const prefixes = keys === null ? [] : [keys.accessPrefix, keys.stepUpPrefix];
+export async function pageReadSdkState(keys: SdkStorageKeys): Promise<PageSdkSnapshot> {
+  // An empty prefix would match every key, and hand the page's unrelated secrets to the panel.
+  const prefixes = [keys.accessTokenPrefix, keys.stepUpPrefix].filter((prefix) => prefix !== '');
   const snapshot: PageSdkSnapshot = {
     origin: location.origin,
     storage: { ok: true, entries: [] },
@@ -58,6 +51,7 @@ export async function pageReadSdkState(keys: SdkCacheKeys | null = null): Promis
     snapshot.storage = { ok: false, error: String(error instanceof Error ? error.message : error) };
   }
 
+  if (keys.database === '') return snapshot;
   if (typeof indexedDB === 'undefined') {
     snapshot.indexedDb = { status: 'unsupported' };
     return snapshot;
@@ -67,11 +61,11 @@ export async function pageReadSdkState(keys: SdkCacheKeys | null = null): Promis
   try {
     if (typeof indexedDB.databases === 'function') {
       const list = await indexedDB.databases();
-      if (!list.some((info) => info.name === 'prld')) return snapshot;
+      if (!list.some((info) => info.name === keys.database)) return snapshot;
     }
     db = await new Promise<IDBDatabase | null>((resolve, reject) => {
       let aborted = false;
-      const request = indexedDB.open('prld');
+      const request = indexedDB.open(keys.database);
       const timer = setTimeout(() => reject(new Error('IndexedDB did not answer within 5 s')), 5000);
       request.onupgradeneeded = () => {
         // The database did not exist: abort the upgrade so opening it creates nothing.
@@ -95,7 +89,9 @@ export async function pageReadSdkState(keys: SdkCacheKeys | null = null): Promis
     if (db === null) return snapshot;
 
     const stores = Array.from(db.objectStoreNames);
-    const wanted = ['dpop_keys', 'refresh_tokens'].filter((name) => stores.includes(name));
+    const wanted = [keys.dpopKeysStore, keys.refreshTokensStore].filter(
+      (name) => name !== '' && stores.includes(name),
+    );
     const records: Record<string, unknown[]> = {};
     if (wanted.length > 0) {
       const tx = db.transaction(wanted, 'readonly');
@@ -116,7 +112,7 @@ export async function pageReadSdkState(keys: SdkCacheKeys | null = null): Promis
 
     const errors: string[] = [];
     const dpopKeys: PageDpopKey[] = [];
-    for (const record of records['dpop_keys'] ?? []) {
+    for (const record of records[keys.dpopKeysStore] ?? []) {
       if (typeof record !== 'object' || record === null) continue;
       const r = record as { domain?: unknown; publicKey?: unknown; privateKey?: unknown; nonce?: unknown };
       const entry: PageDpopKey = {
@@ -142,7 +138,7 @@ export async function pageReadSdkState(keys: SdkCacheKeys | null = null): Promis
       dpopKeys.push(entry);
     }
     const refreshTokens: PageRefreshToken[] = [];
-    for (const record of records['refresh_tokens'] ?? []) {
+    for (const record of records[keys.refreshTokensStore] ?? []) {
       if (typeof record !== 'object' || record === null) continue;
       const r = record as { domain?: unknown; refreshToken?: unknown; refreshTokenExpiresAt?: unknown };
       const expiresAt = r.refreshTokenExpiresAt;
@@ -164,12 +160,25 @@ export async function pageReadSdkState(keys: SdkCacheKeys | null = null): Promis
 
 /**
  * Reads and interprets the SDK state of the tab's page: decoded cached tokens, DPoP public keys with their
- * thumbprints, refresh-token presence, and readable notes. Never rejects.
+ * thumbprints, refresh-token presence, and readable notes. Each provider with an SDK-state reader is asked in
+ * registry order; the first whose SDK keeps something in the page is the answer, else the first one's (its notes
+ * say what is missing). Never rejects.
  */
 export async function readSdkState(tabId: number): Promise<SdkStateResult> {
+  let first: SdkStateResult | undefined;
+  for (const { reader } of sdkStateReaders()) {
+    const result = await readWith(tabId, reader);
+    // A page that cannot be read for one reader cannot be read for the next either.
+    if (!result.ok || keepsState(result.state)) return result;
+    first ??= result;
+  }
+  return first ?? { ok: false, reason: 'No provider reads an SDK state.' };
+}
+
+async function readWith(tabId: number, reader: ProviderSdkState): Promise<SdkStateResult> {
   let raw: unknown;
   try {
-    raw = await runInPage(tabId, pageReadSdkState, SDK_CACHE_KEYS);
+    raw = await runInPage(tabId, pageReadSdkState, reader.storage);
   } catch (error) {
     const message = describe(error);
     return {
@@ -180,5 +189,15 @@ export async function readSdkState(tabId: number): Promise<SdkStateResult> {
   if (raw === undefined || raw === null) {
     return { ok: false, reason: 'The page did not answer (it may have navigated away, or has no access).' };
   }
-  return interpretSdkSnapshot(raw, Date.now());
+  return reader.interpret(raw, Date.now());
+}
+
+/** Whether the SDK left anything in the page: cached tokens, or its database (even one that failed to open). */
+function keepsState(state: SdkState): boolean {
+  return (
+    state.accessTokens.length > 0 ||
+    state.challenges.length > 0 ||
+    state.indexedDb === 'present' ||
+    state.indexedDb === 'error'
+  );
 }

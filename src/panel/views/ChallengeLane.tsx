@@ -1,7 +1,8 @@
 /**
  * One lane of the timeline: a challenge (scope, status, steps, countdowns, OTP actions) or a session's access
  * tokens (versions with their scope chips and diff), above a track of marks placed by `timeline/layout.ts`.
- * What a lane shows of its provider comes from the provider's presentation in the registry.
+ * What a lane shows of its provider comes from the provider's module in the registry: its presentation, and
+ * whether it has OTP actions at all (whether they can run now is the core rules' answer).
  */
 import type { Challenge, SessionModel } from '../../core/model/types.ts';
 import { apiBaseOf } from '../../core/actions/rules.ts';
@@ -46,7 +47,8 @@ function laneTitle(challenge: Challenge): string {
 export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneProps) {
   const challenge = lane.challenge as Challenge;
   // A provider id read from a file that no module has still names its lane.
-  const presentation = providerModule(challenge.provider)?.presentation;
+  const provider = providerModule(challenge.provider);
+  const presentation = provider?.presentation;
   const grant = grantOf(challenge, model);
   const deadlines = challengeDeadlines(challenge, model);
   return (
@@ -89,8 +91,8 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
         </span>
         <HiddenNote lane={lane} />
         <span class="spacer" />
-        {/* Shown while a code could matter: enabled for a pending OTP step, disabled with the reason otherwise. */}
-        {presentation?.showsRequestStatus === true &&
+        {/* For a provider with OTP actions, while a code could matter: enabled for a pending OTP step, disabled with the reason otherwise. */}
+        {provider?.actions?.otp !== undefined &&
         (challenge.status === 'pending' || challenge.status === 'expired') ? (
           <OtpActions challenge={challenge} model={model} now={now} />
         ) : null}

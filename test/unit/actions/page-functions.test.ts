@@ -5,7 +5,8 @@
  */
 import { generateKeyPair } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PageRequest } from '../../../src/core/actions/page-request.ts';
+import type { PageRequest } from '../../../src/core/actions/page-io.ts';
+import { sdkStateOf, type SdkStorageKeys } from '../../../src/core/actions/sdk-state.ts';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import { anExchange } from '../../fixtures/exchanges.ts';
 import { API_BASE } from '../../fixtures/tokens.ts';
@@ -27,6 +28,13 @@ vi.mock('../../../src/platform/runtime.ts', () => ({
 const { pageReplayRequest, replayOtp, replayVerbatim, retryOtp } =
   await import('../../../src/panel/services/actions.ts');
 const { pageReadSdkState, readSdkState } = await import('../../../src/panel/services/sdk-state.ts');
+
+// The page function reads where the registry's reader says the SDK keeps its state.
+const STORAGE: SdkStorageKeys = (() => {
+  const storage = sdkStateOf('prelude')?.storage;
+  if (storage === undefined) throw new Error('prelude has no SDK-state reader');
+  return storage;
+})();
 
 function serialised<A, R>(fn: (arg: A) => R): (arg: A) => R {
   return new Function(`return (${fn.toString()})`)() as (arg: A) => R;
@@ -125,7 +133,7 @@ describe('pageReplayRequest', () => {
 describe('actions', () => {
   it('replayOtp sends POST /otp, records an inspector exchange and reads the verdict', async () => {
     const calls = stubFetch(() => new Response(null, { status: 204 }));
-    const result = await replayOtp(7, { apiBase: API_BASE, challengeToken: 'ct.p.s' });
+    const result = await replayOtp(7, { provider: 'prelude', apiBase: API_BASE, challengeToken: 'ct.p.s' });
     expect(calls[0]?.url).toBe(`${API_BASE}/otp`);
     expect(result).toMatchObject({ ok: true, tone: 'good', recorded: true });
     expect(sent).toEqual([
@@ -145,7 +153,7 @@ describe('actions', () => {
 
   it('retryOtp sends POST /otp/retry without a body', async () => {
     const calls = stubFetch(() => new Response('{"code":"not_found"}', { status: 404 }));
-    const result = await retryOtp(7, { apiBase: API_BASE });
+    const result = await retryOtp(7, { provider: 'prelude', apiBase: API_BASE });
     expect(calls[0]?.url).toBe(`${API_BASE}/otp/retry`);
     expect(calls[0]?.init.body).toBeUndefined();
     expect(result).toMatchObject({ ok: true, tone: 'bad' });
@@ -171,10 +179,18 @@ describe('actions', () => {
   it('refuses what cannot be sent, without touching the page', async () => {
     const calls = stubFetch(() => new Response(null));
     expect(await replayVerbatim(7, { ...anExchange(), url: 'ws://x/' })).toMatchObject({ ok: false });
-    expect(await replayOtp(7, { apiBase: 'javascript:alert(1)', challengeToken: 'x' })).toMatchObject({
+    expect(
+      await replayOtp(7, { provider: 'prelude', apiBase: 'javascript:alert(1)', challengeToken: 'x' }),
+    ).toMatchObject({
       ok: false,
     });
-    expect(await replayOtp(7, { apiBase: API_BASE, challengeToken: ' ' })).toMatchObject({ ok: false });
+    expect(await replayOtp(7, { provider: 'prelude', apiBase: API_BASE, challengeToken: ' ' })).toMatchObject(
+      { ok: false },
+    );
+    expect(
+      await replayOtp(7, { provider: 'dynamic', apiBase: API_BASE, challengeToken: 'ct.p.s' }),
+    ).toMatchObject({ ok: false, reason: 'Challenges of "dynamic" have no OTP actions.' });
+    expect(await retryOtp(7, { provider: 'unknown', apiBase: API_BASE })).toMatchObject({ ok: false });
     expect(calls).toHaveLength(0);
     expect(sent).toHaveLength(0);
   });
@@ -275,7 +291,7 @@ describe('pageReadSdkState', () => {
         unrelated: 'secret',
       }),
     );
-    const snapshot = await serialised(pageReadSdkState)(null);
+    const snapshot = await serialised(pageReadSdkState)(STORAGE);
     expect(snapshot.storage).toEqual({
       ok: true,
       entries: [
@@ -305,7 +321,7 @@ describe('pageReadSdkState', () => {
     for (const listDatabases of [true, false]) {
       const { factory, created } = fakeIndexedDb({}, { listDatabases });
       vi.stubGlobal('indexedDB', factory);
-      const snapshot = await serialised(pageReadSdkState)(null);
+      const snapshot = await serialised(pageReadSdkState)(STORAGE);
       expect(snapshot.indexedDb).toEqual({ status: 'absent' });
       expect(created).toEqual([]);
     }
@@ -319,9 +335,20 @@ describe('pageReadSdkState', () => {
       },
     });
     vi.stubGlobal('indexedDB', undefined);
-    const snapshot = await serialised(pageReadSdkState)(null);
+    const snapshot = await serialised(pageReadSdkState)(STORAGE);
     expect(snapshot.storage).toEqual({ ok: false, error: 'SecurityError' });
     expect(snapshot.indexedDb).toEqual({ status: 'unsupported' });
+  });
+
+  it('reads nothing for a prefix or database the SDK does not have', async () => {
+    const { factory } = fakeIndexedDb({ '': { records: { '': [{ domain: 'x' }] } } });
+    vi.stubGlobal('location', { origin: 'https://app.example.com' });
+    vi.stubGlobal('indexedDB', factory);
+    vi.stubGlobal('localStorage', fakeLocalStorage({ unrelated: 'secret' }));
+    const none = { ...STORAGE, accessTokenPrefix: '', stepUpPrefix: '', database: '' };
+    const snapshot = await serialised(pageReadSdkState)(none);
+    expect(snapshot.storage).toEqual({ ok: true, entries: [] });
+    expect(snapshot.indexedDb).toEqual({ status: 'absent' });
   });
 
   it('readSdkState interprets what the page returned', async () => {

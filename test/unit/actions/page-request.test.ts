@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import {
-  exchangeFromPage,
-  otpRetryRequest,
-  otpRetryVerdict,
-  otpSendRequest,
-  otpSendVerdict,
-  replayVerdict,
-  responseErrorCode,
-  verbatimRequest,
-  type PageResponse,
-} from '../../../src/core/actions/page-request.ts';
+import { otpActionsFor } from '../../../src/core/actions/otp.ts';
+import { responseErrorCode, type PageResponse } from '../../../src/core/actions/page-io.ts';
+import { exchangeFromPage, replayVerdict, verbatimRequest } from '../../../src/core/actions/page-request.ts';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import { toExchange } from '../../../src/core/http/log-file.ts';
 import { anExchange, jsonBody } from '../../fixtures/exchanges.ts';
 import { API_BASE } from '../../fixtures/tokens.ts';
+
+// The OTP requests and verdicts are the challenge's provider's, found through the registry as the panel finds them.
+const otp = (() => {
+  const actions = otpActionsFor({ provider: 'prelude' });
+  if (actions === undefined) throw new Error('prelude has no OTP actions');
+  return actions;
+})();
 
 const OK: PageResponse = {
   ok: true,
@@ -36,7 +35,7 @@ function answered(status: number, json?: unknown, headers: Record<string, string
 
 describe('requests the page sends', () => {
   it('POST /otp carries the challenge token with the SDK headers', () => {
-    const request = otpSendRequest(`${API_BASE}/`, 'ct.token.sig');
+    const request = otp.sendRequest(`${API_BASE}/`, 'ct.token.sig');
     expect(request).toMatchObject({
       method: 'POST',
       url: `${API_BASE}/otp`,
@@ -49,7 +48,7 @@ describe('requests the page sends', () => {
   });
 
   it('POST /otp/retry has no body', () => {
-    expect(otpRetryRequest(API_BASE)).toMatchObject({
+    expect(otp.retryRequest(API_BASE)).toMatchObject({
       method: 'POST',
       url: `${API_BASE}/otp/retry`,
       body: null,
@@ -105,7 +104,7 @@ describe('requests the page sends', () => {
 
 describe('exchangeFromPage', () => {
   it('builds an inspector exchange the service worker accepts', () => {
-    const request = otpSendRequest(API_BASE, 'ct');
+    const request = otp.sendRequest(API_BASE, 'ct');
     const exchange = exchangeFromPage(request, OK);
     expect(exchange).toMatchObject({
       method: 'POST',
@@ -123,7 +122,7 @@ describe('exchangeFromPage', () => {
   });
 
   it('records a network failure as status 0 with the error', () => {
-    const exchange = exchangeFromPage(otpRetryRequest(API_BASE), {
+    const exchange = exchangeFromPage(otp.retryRequest(API_BASE), {
       ok: false,
       error: 'TypeError: Failed to fetch',
       startedAt: 1,
@@ -138,7 +137,7 @@ describe('exchangeFromPage', () => {
   });
 
   it('marks a cut response body', () => {
-    const exchange = exchangeFromPage(otpRetryRequest(API_BASE), {
+    const exchange = exchangeFromPage(otp.retryRequest(API_BASE), {
       ...OK,
       status: 200,
       body: 'abc',
@@ -161,18 +160,18 @@ describe('verdicts', () => {
   });
 
   it('OTP send and retry: accepted, refused with a hint, no response', () => {
-    expect(otpSendVerdict(answered(204))).toMatchObject({ tone: 'good' });
-    const refused = otpSendVerdict(answered(400, { code: 'expired_challenge_token', message: 'too late' }));
+    expect(otp.sendVerdict(answered(204))).toMatchObject({ tone: 'good' });
+    const refused = otp.sendVerdict(answered(400, { code: 'expired_challenge_token', message: 'too late' }));
     expect(refused.tone).toBe('bad');
     expect(refused.verdict).toContain('400 expired_challenge_token: too late');
     expect(refused.verdict).toContain('start a new step-up');
-    expect(otpRetryVerdict(answered(429, { code: 'rate_limited' })).verdict).toContain(
+    expect(otp.retryVerdict(answered(429, { code: 'rate_limited' })).verdict).toContain(
       'wait before sending again',
     );
-    expect(otpRetryVerdict({ ...answered(0), error: 'TypeError: Failed to fetch' })).toMatchObject({
+    expect(otp.retryVerdict({ ...answered(0), error: 'TypeError: Failed to fetch' })).toMatchObject({
       tone: 'bad',
     });
-    expect(otpRetryVerdict({ ...answered(0), error: 'TypeError: Failed to fetch' }).verdict).toContain(
+    expect(otp.retryVerdict({ ...answered(0), error: 'TypeError: Failed to fetch' }).verdict).toContain(
       'CORS',
     );
   });
@@ -221,7 +220,7 @@ describe('verdicts', () => {
 
   it('keeps messages short', () => {
     const long = 'x'.repeat(5000);
-    const verdict = otpSendVerdict(
+    const verdict = otp.sendVerdict(
       anExchange({ status: 400, responseBody: jsonBody({ code: 'bad_request', message: long }) }),
     );
     expect(verdict.verdict.length).toBeLessThan(400);

@@ -1,9 +1,20 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { interpretSdkSnapshot, type PageSdkSnapshot } from '../../../src/core/actions/sdk-state.ts';
+import {
+  sdkStateOf,
+  type PageSdkSnapshot,
+  type SdkStateResult,
+} from '../../../src/core/actions/sdk-state.ts';
 import { aChallengeToken, aKey, anAccessToken, T0 } from '../../fixtures/tokens.ts';
 
 const NOW = T0 * 1000 + 10_000;
+
+/** The provider's reader, found through the registry as the panel finds it. */
+function interpretSdkSnapshot(raw: unknown, nowMs: number): Promise<SdkStateResult> {
+  const reader = sdkStateOf('prelude');
+  if (reader === undefined) throw new Error('prelude has no SDK-state reader');
+  return reader.interpret(raw, nowMs);
+}
 
 async function aSnapshot(overrides: Partial<PageSdkSnapshot> = {}): Promise<PageSdkSnapshot> {
   const access = await anAccessToken();

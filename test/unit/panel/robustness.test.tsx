@@ -10,7 +10,7 @@ import { act, cleanup, fireEvent, screen, within } from '@testing-library/preact
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { canReplayOtp, canReplayVerbatim, canRetryOtp } from '../../../src/core/actions/rules.ts';
-import { interpretSdkSnapshot, type SdkState } from '../../../src/core/actions/sdk-state.ts';
+import { sdkStateOf, type SdkState, type SdkStateResult } from '../../../src/core/actions/sdk-state.ts';
 import type { Body, Header, HttpExchange } from '../../../src/core/http/exchange.ts';
 import { analyse, createAnalyzer } from '../../../src/core/model/index.ts';
 import type { Challenge, SessionModel } from '../../../src/core/model/types.ts';
@@ -28,6 +28,13 @@ afterEach(cleanup);
 
 /** A clock shortly after the fixture flows. */
 const NOW = T0 * 1000 + 30_000;
+
+/** The provider's SDK-state reader, found through the registry as the panel finds it. */
+function interpretSdkSnapshot(raw: unknown, nowMs: number): Promise<SdkStateResult> {
+  const reader = sdkStateOf('prelude');
+  if (reader === undefined) throw new Error('prelude has no SDK-state reader');
+  return reader.interpret(raw, nowMs);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Hostile values

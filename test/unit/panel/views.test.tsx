@@ -3,6 +3,8 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/pr
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import { analyse } from '../../../src/core/model/analyzer.ts';
+import type { SessionModel } from '../../../src/core/model/types.ts';
+import { providerModule } from '../../../src/core/providers/registry.ts';
 import { ExchangeDetail } from '../../../src/panel/views/ExchangeDetail.tsx';
 import { ExchangesTable, ROW_HEIGHT, visibleWindow } from '../../../src/panel/views/ExchangesTable.tsx';
 import { FindingsView } from '../../../src/panel/views/FindingsView.tsx';
@@ -124,6 +126,36 @@ describe('Timeline', () => {
       expect(within(lane).getByTestId('replay-otp')).not.toHaveProperty('disabled', true);
     } finally {
       vi.useRealTimers();
+    }
+  });
+
+  it('offers the OTP actions on the lanes of a provider that has them, whatever its presentation says', async () => {
+    const flow = await aLoginFlow();
+    const challenge = await flow.stepUp({ scope: 'transfer:write' });
+    flow.otpSend(challenge);
+    const model = await analyse(flow.exchanges);
+    const presentation = providerModule(model.challenges[0]!.provider)!.presentation;
+    const showsRequestStatus = presentation.showsRequestStatus;
+    presentation.showsRequestStatus = !showsRequestStatus;
+    try {
+      renderPanel(<Timeline />, storeWith(flow.exchanges, model), fakeServices({ now: fixtureNow }));
+      expect(screen.getByTestId('replay-otp')).not.toHaveProperty('disabled', true);
+      expect(screen.getByTestId('retry-otp')).toBeDefined();
+    } finally {
+      presentation.showsRequestStatus = showsRequestStatus;
+      cleanup();
+    }
+    // A provider without OTP actions, or one no module has (read from a file), gets none.
+    for (const provider of ['rfc9470', 'not-a-provider']) {
+      const other: SessionModel = {
+        ...model,
+        challenges: model.challenges.map((c) => ({ ...c, provider }) as typeof c),
+      };
+      renderPanel(<Timeline />, storeWith(flow.exchanges, other), fakeServices({ now: fixtureNow }));
+      expect(screen.getByTestId('challenge-lane').dataset['status'], provider).toBe('pending');
+      expect(screen.queryByTestId('replay-otp'), provider).toBeNull();
+      expect(screen.queryByTestId('retry-otp'), provider).toBeNull();
+      cleanup();
     }
   });
 
@@ -345,6 +377,7 @@ describe('actions are disabled with their reason', () => {
       ),
     );
     expect(replayOtp).toHaveBeenCalledWith(7, {
+      provider: 'prelude',
       apiBase: 'https://demo.session.prelude.dev/v1/session',
       challengeToken: challenge.token,
     });

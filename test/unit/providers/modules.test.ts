@@ -5,13 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { otpActionsFor } from '../../../src/core/actions/otp.ts';
-import {
-  ACCESS_TOKEN_CACHE_PREFIX,
-  SDK_DATABASE,
-  STEP_UP_CACHE_PREFIX,
-  sdkStateOf,
-  sdkStateReaders,
-} from '../../../src/core/actions/sdk-state.ts';
+import { sdkStateOf, sdkStateReaders } from '../../../src/core/actions/sdk-state.ts';
 import { isStepUpApiUrl, isStepUpRelatedHeaders } from '../../../src/core/capture/relevance.ts';
 import {
   API_PATH_MARKERS,
@@ -78,9 +72,6 @@ describe('provider actions', () => {
       dpopKeysStore: 'dpop_keys',
       refreshTokensStore: 'refresh_tokens',
     });
-    expect(ACCESS_TOKEN_CACHE_PREFIX).toBe('__preludejs__::');
-    expect(STEP_UP_CACHE_PREFIX).toBe('prld.step-up.::');
-    expect(SDK_DATABASE).toBe('prld');
     expect(sdkStateOf('dynamic')).toBeUndefined();
     expect(sdkStateReaders()).toEqual([{ provider: 'prelude', reader }]);
   });
