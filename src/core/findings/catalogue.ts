@@ -10,19 +10,15 @@ import { CORS_RULES } from './cors.ts';
 import { DPOP_RULES } from './dpop.ts';
 import { INSPECTOR_RULES } from './inspector.ts';
 import { TOKEN_RULES } from './token.ts';
-import type { CoreFindingFamily, FindingRule, Severity } from './types.ts';
+import type { FindingCode, FindingFamily } from './codes.ts';
+import type { FindingRule, Severity } from './types.ts';
 
 const CORE_RULES = [...DPOP_RULES, ...CORS_RULES, ...TOKEN_RULES, ...INSPECTOR_RULES] as const;
 
 type ProviderFindingsEntry = (typeof PROVIDERS)[number]['findings'];
 const PROVIDER_FINDINGS: readonly ProviderFindingsEntry[] = PROVIDERS.map((provider) => provider.findings);
 
-/** Every finding code the analyser can raise: the core's and every registered provider's. */
-export type FindingCode =
-  (typeof CORE_RULES)[number]['code'] | ProviderFindingsEntry['rules'][number]['code'];
-
-/** Every family: the core's and those the providers add. */
-export type FindingFamily = CoreFindingFamily | ProviderFindingsEntry['families'][number]['family'];
+export type { FindingCode, FindingFamily } from './codes.ts';
 
 /**
  * Families in documentation order, with a heading for each: the core's, then each provider's in registry order,

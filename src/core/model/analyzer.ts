@@ -17,9 +17,11 @@
  */
 import { checkDpopProof } from '../dpop/check.ts';
 import type { DpopProofReport } from '../dpop/types.ts';
+import { severityOf } from '../findings/catalogue.ts';
 import type { HttpExchange } from '../http/exchange.ts';
 import { classifyExchange, PROVIDERS } from '../providers/registry.ts';
-import type { ExchangeClassification, ProviderId } from '../providers/types.ts';
+import type { ExchangeClassification } from '../providers/parts.ts';
+import type { ProviderId } from '../providers/ids.ts';
 import { decodeToken } from '../tokens/decode.ts';
 import type { TokenDecodeResult } from '../tokens/types.ts';
 import { describe } from '../util.ts';
@@ -108,7 +110,7 @@ class SessionAnalyzer implements Analyzer {
   private readonly exchanges: AnalyzedExchange[] = [];
   private readonly drafts = new Map<number, Draft>();
   private nextIndex = 0;
-  private readonly findings = new FindingLog();
+  private readonly findings = new FindingLog(severityOf);
   private readonly challenges = new ChallengeStore();
   private readonly accessTokens = new AccessTokenStore();
   private readonly grants = new GrantStore((scope) => this.isSelfConsumed(scope));

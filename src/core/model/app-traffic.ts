@@ -11,7 +11,7 @@ import { bearerChallenge, errorCodeOf, jsonObject, originOf, type ExchangeFacts 
 import type { GrantRecord, GrantStore } from './grants.ts';
 import type { LedgerCall, TokenLedger } from './ledger.ts';
 import type { ProofPreparer } from './proofs.ts';
-import type { ExchangeDraft } from './provider-host.ts';
+import type { ExchangeDraft } from './draft.ts';
 
 /** Error codes that mean "this token lacks the scope" (RFC 6750 and providers alike). */
 export const REFUSAL_CODES: ReadonlySet<string> = new Set(['insufficient_scope', 'token_reused']);

@@ -4,7 +4,7 @@
  * decision "what state is this challenge in" follows the token's `current_step`, not the request `status`.
  */
 import type { ChallengeClaims } from '../tokens/claims.ts';
-import type { ProviderId } from '../providers/types.ts';
+import type { ProviderId } from '../providers/ids.ts';
 import { TimeHeap } from './heap.ts';
 import type {
   Challenge,

@@ -3,7 +3,7 @@
  * response header a cross-origin response does not list in `Access-Control-Expose-Headers`, so an SDK that reads
  * a rotated nonce or refresh token from a header fails only when the app is served from another origin.
  */
-import type { ExchangeClassification } from '../providers/types.ts';
+import type { ExchangeClassification } from '../providers/parts.ts';
 import { originOf, type ExchangeFacts, type HeaderIndex } from './exchange-facts.ts';
 import type { FindingInput, FindingSlot } from './finding-log.ts';
 

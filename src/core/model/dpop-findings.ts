@@ -3,7 +3,7 @@
  * codes, with a message naming the values involved. Pure; the analyser attaches exchange and challenge.
  */
 import type { DpopProofReport } from '../dpop/types.ts';
-import type { FindingCode } from '../findings/catalogue.ts';
+import type { FindingCode } from '../findings/codes.ts';
 
 /** One finding a proof report yields. */
 export interface DpopFinding {

@@ -10,7 +10,8 @@
  * appended to the sorted list in one go; only a finding raised about an already finalised exchange needs an
  * insertion in the middle, which is rare.
  */
-import { getRule, type FindingCode } from '../findings/catalogue.ts';
+import type { FindingCode } from '../findings/codes.ts';
+import type { Severity } from '../findings/types.ts';
 import type { Finding } from './types.ts';
 
 /** What a caller gives to raise a finding; id and severity come from the log and the catalogue. */
@@ -28,6 +29,9 @@ export type FindingSlot = 'dpop' | 'other';
 
 /** Findings in canonical order, with stable ids and per-severity counts. */
 export class FindingLog {
+  /** `severityOf`: the catalogue's severity of a code (given by the engine, which reads the catalogue). */
+  constructor(private readonly severityOf: (code: FindingCode) => Severity) {}
+
   private sorted: Finding[] = [];
   private readonly pending = new Map<number, { dpop: Finding[]; other: Finding[] }>();
   private readonly global: Finding[] = [];
@@ -58,7 +62,7 @@ export class FindingLog {
     const finding: Finding = {
       id,
       code: input.code,
-      severity: getRule(input.code).severity,
+      severity: this.severityOf(input.code),
       exchange: input.exchange,
       message: input.message,
     };

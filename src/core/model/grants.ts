@@ -8,7 +8,7 @@
  * token no longer carries it; and a later refusal (`insufficient_scope` / `token_reused`) of the same scope after
  * a consumption is a reuse.
  */
-import type { ProviderId } from '../providers/types.ts';
+import type { ProviderId } from '../providers/ids.ts';
 import { TimeHeap } from './heap.ts';
 import type { ConsumptionEvidence, Grant } from './types.ts';
 

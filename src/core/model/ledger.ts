@@ -4,7 +4,7 @@
  * token, expired, refused on reuse). Shared by every provider: a provider says where a token came from and which
  * call consumed or was refused a scope; the ledger keeps the books and raises the grant findings.
  */
-import type { ProviderId } from '../providers/types.ts';
+import type { ProviderId } from '../providers/ids.ts';
 import { tokenKindProvider } from '../providers/token-kinds.ts';
 import { tokenRole } from '../tokens/kinds.ts';
 import { formatDuration, formatEpochSeconds } from '../tokens/time.ts';
@@ -13,7 +13,7 @@ import type { AccessTokenStore } from './access-tokens.ts';
 import type { ChallengeRecord, ChallengeStore } from './challenges.ts';
 import type { FindingInput, FindingSlot } from './finding-log.ts';
 import type { GrantRecord, GrantStore } from './grants.ts';
-import type { ExchangeDraft } from './provider-host.ts';
+import type { ExchangeDraft } from './draft.ts';
 import type { AccessTokenVersion, ConsumptionEvidence, TokenLocation } from './types.ts';
 
 /** The call a ledger entry comes from; `bearer` is set once the call's presented token is known. */

@@ -6,7 +6,7 @@
 import { decodeCompactJws } from '../tokens/decode.ts';
 import { publicJwk, type DpopSession, type PendingDpop } from './dpop-session.ts';
 import type { ExchangeFacts, RequestShape } from './exchange-facts.ts';
-import type { ExchangeDraft } from './provider-host.ts';
+import type { ExchangeDraft } from './draft.ts';
 
 /**
  * What the endpoint expects of a proof: an API's `session` proofs (server nonce, random jti, the session's key),

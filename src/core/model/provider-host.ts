@@ -3,8 +3,7 @@
  * its exchanges into lanes, grants and findings of the one session model through these services only, never by
  * reaching into the engine's other state.
  */
-import type { HttpExchange } from '../http/exchange.ts';
-import type { ExchangeClassification } from '../providers/types.ts';
+import type { ExchangeClassification } from '../providers/parts.ts';
 import type { TokenDecodeResult } from '../tokens/types.ts';
 import type { AccessTokenStore } from './access-tokens.ts';
 import type { AppTraffic } from './app-traffic.ts';
@@ -16,17 +15,10 @@ import type { FindingInput, FindingSlot } from './finding-log.ts';
 import type { GrantRecord, GrantStore } from './grants.ts';
 import type { TokenLedger } from './ledger.ts';
 import type { ProofRequest } from './proofs.ts';
-import type { ConsumptionEvidence, ExchangeToken, TokenLocation } from './types.ts';
+import type { ExchangeDraft } from './draft.ts';
+import type { ConsumptionEvidence, TokenLocation } from './types.ts';
 
-/** The mutable parts of an exchange under analysis that a provider model may fill in. */
-export interface ExchangeDraft {
-  readonly index: number;
-  readonly exchange: HttpExchange;
-  tokens: ExchangeToken[];
-  errorCode: string | null;
-  challengeKey: string | null;
-  notes: string[];
-}
+export type { ExchangeDraft } from './draft.ts';
 
 /** The engine's services, as a provider model sees them. */
 export interface ProviderModelHost {

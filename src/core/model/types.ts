@@ -7,10 +7,11 @@
  * file, the order of its usable entries). Times are epoch milliseconds unless a field says otherwise.
  */
 import type { DpopProofReport } from '../dpop/types.ts';
-import type { FindingCode } from '../findings/catalogue.ts';
+import type { FindingCode } from '../findings/codes.ts';
 import type { Severity } from '../findings/types.ts';
 import type { HttpExchange } from '../http/exchange.ts';
-import type { ExchangeClassification, ProviderId } from '../providers/types.ts';
+import type { ExchangeClassification } from '../providers/parts.ts';
+import type { ProviderId } from '../providers/ids.ts';
 import type { ScopeDiff } from '../tokens/scopes.ts';
 import type { TokenDecodeResult } from '../tokens/types.ts';
 

@@ -8,6 +8,7 @@ import type { HttpExchange } from '../http/exchange.ts';
 import { dynamicProvider } from './dynamic/index.ts';
 import { preludeProvider } from './prelude/index.ts';
 import { rfc9470Provider } from './rfc9470/index.ts';
+import type { ProviderId } from './ids.ts';
 import type { ExchangeClassification, ProviderModule, ProviderSecrets } from './types.ts';
 
 /** Registered providers. Order matters only if two could claim the same exchange: the first wins. */
@@ -18,8 +19,16 @@ export const PROVIDERS = [
   rfc9470Provider,
 ] as const satisfies readonly ProviderModule[];
 
-/** The providers the inspector understands. */
-export type ProviderId = (typeof PROVIDERS)[number]['id'];
+export type { ProviderId } from './ids.ts';
+
+/** Compile-time: the registered modules are exactly the ids of ids.ts, no more, no fewer. */
+type Registered = (typeof PROVIDERS)[number]['id'];
+const complete: [ProviderId] extends [Registered]
+  ? [Registered] extends [ProviderId]
+    ? true
+    : never
+  : never = true;
+void complete;
 
 const BY_ID: ReadonlyMap<string, ProviderModule> = new Map(PROVIDERS.map((p) => [p.id, p]));
 

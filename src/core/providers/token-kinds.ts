@@ -4,7 +4,7 @@
  */
 import { dynamicTokenKinds } from './dynamic/tokens.ts';
 import { preludeTokenKinds } from './prelude/tokens.ts';
-import type { ProviderTokenKind } from './types.ts';
+import type { ProviderTokenKind } from './parts.ts';
 
 const BY_PROVIDER = { prelude: preludeTokenKinds, dynamic: dynamicTokenKinds } as const;
 const ALL = [...preludeTokenKinds, ...dynamicTokenKinds] as const;

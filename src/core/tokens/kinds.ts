@@ -3,10 +3,10 @@
  * provider's module; the two kinds below are the protocol's own.
  */
 import { PROVIDER_TOKEN_KINDS } from '../providers/token-kinds.ts';
-import type { TokenRole } from '../providers/types.ts';
+import type { TokenRole } from '../providers/parts.ts';
 import type { TokenKind } from './types.ts';
 
-export type { TokenRole } from '../providers/types.ts';
+export type { TokenRole } from '../providers/parts.ts';
 
 const LABELS: ReadonlyMap<string, string> = new Map([
   ['dpop-proof', 'DPoP proof (RFC 9449)'],

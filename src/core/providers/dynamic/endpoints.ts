@@ -3,7 +3,7 @@
  * code; see docs "Dynamic step-up"). Paths are relative to the environment base
  * `https://app.dynamicauth.com/api/v0/sdk/{environmentId}`.
  */
-import type { ExchangeClassification } from '../types.ts';
+import type { ExchangeClassification } from '../parts.ts';
 
 /** Stable endpoint keys. Findings and views switch on these; never rename one. */
 export type DynamicEndpointKey =

@@ -3,7 +3,7 @@
  * with `x-dyn-elevated-access-token`, single-use consumption, and Dynamic's `{error, code}` error bodies.
  */
 import type { FindingReference, FindingRule } from '../../findings/types.ts';
-import type { ProviderFindings } from '../types.ts';
+import type { ProviderFindings } from '../parts.ts';
 
 const OVERVIEW: FindingReference = {
   label: 'Dynamic: Step-up authentication overview',

@@ -27,7 +27,7 @@ import { parseScopes } from '../../tokens/scopes.ts';
 import { formatDuration, formatEpochSeconds } from '../../tokens/time.ts';
 import type { TokenDecodeResult } from '../../tokens/types.ts';
 import { truncate } from '../../util.ts';
-import type { ExchangeClassification } from '../types.ts';
+import type { ExchangeClassification } from '../parts.ts';
 import {
   DYNAMIC_ENDPOINTS,
   ELEVATED_TOKEN_HEADER,

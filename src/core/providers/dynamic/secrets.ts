@@ -4,7 +4,7 @@
  * MFA bodies, the elevated access token in bodies and in `x-dyn-elevated-access-token`, the minified JWT, the
  * session JWT, and the e-mail address or phone number a verification is sent to.
  */
-import type { ProviderSecrets } from '../types.ts';
+import type { ProviderSecrets } from '../parts.ts';
 
 export const dynamicSecrets: ProviderSecrets = {
   otpKeys: ['verificationToken', 'code', 'totpCode', 'recoveryCode'],

@@ -4,7 +4,7 @@
  * elevated scope and it has none of the session-JWT claims; those claims win over the scope test, because session
  * JWTs carry a `scope` such as `user:basic` that gates the session rather than elevating it.
  */
-import type { ProviderTokenKind } from '../types.ts';
+import type { ProviderTokenKind } from '../parts.ts';
 
 /** Claims seen on session JWTs (access "minified" JWT and id token) and not on elevated tokens. */
 const SESSION_CLAIMS = [

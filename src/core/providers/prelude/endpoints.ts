@@ -2,7 +2,7 @@
  * The Prelude Session API endpoint table (see docs/reference "Prelude Session API: what goes over the
  * wire"). One row per endpoint key; the panel and the docs list it, the classifier matches against it.
  */
-import type { ExchangeClassification } from '../types.ts';
+import type { ExchangeClassification } from '../parts.ts';
 
 /** Stable endpoint keys. Findings and views switch on these; never rename one. */
 export type PreludeEndpointKey =

@@ -4,7 +4,7 @@
  * statuses are not part of the contract, so neither are they here.
  */
 import type { FindingReference, FindingRule, Severity } from '../../findings/types.ts';
-import type { ProviderFindings } from '../types.ts';
+import type { ProviderFindings } from '../parts.ts';
 import { PRELUDE_FLOW_RULES } from './flow-findings.ts';
 
 /** Every error code listed for the Session API (JS SDK 0.6.0 and the native SDKs). */

@@ -4,7 +4,7 @@
  * rotating refresh token in `X-Refresh-Token`, passwords of the e-mail logins and reset, PKCE's verifier, and the
  * phone number or e-mail address under `identifier`.
  */
-import type { ProviderSecrets } from '../types.ts';
+import type { ProviderSecrets } from '../parts.ts';
 
 export const preludeSecrets: ProviderSecrets = {
   otpKeys: ['code'],

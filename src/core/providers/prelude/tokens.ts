@@ -5,7 +5,7 @@
  * common, so the shape alone is accepted). The access rule is tried after every other provider's: its shape is
  * the loosest.
  */
-import type { ProviderTokenKind } from '../types.ts';
+import type { ProviderTokenKind } from '../parts.ts';
 
 const has = (claims: Record<string, unknown>, name: string): boolean =>
   claims[name] !== undefined && claims[name] !== null;

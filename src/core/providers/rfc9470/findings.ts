@@ -4,7 +4,7 @@
  * the RFC 6750 rule of the scope-based step-up (`error="insufficient_scope"`), which this provider also follows.
  */
 import type { FindingReference, FindingRule } from '../../findings/types.ts';
-import type { ProviderFindings } from '../types.ts';
+import type { ProviderFindings } from '../parts.ts';
 
 function section(n: string): FindingReference {
   return { label: `RFC 9470 §${n}`, url: `https://www.rfc-editor.org/rfc/rfc9470.html#section-${n}` };

@@ -24,7 +24,7 @@ import { parseScopes } from '../../tokens/scopes.ts';
 import { formatDuration, formatEpochSeconds } from '../../tokens/time.ts';
 import type { TokenDecodeResult } from '../../tokens/types.ts';
 import { truncate } from '../../util.ts';
-import type { ExchangeClassification } from '../types.ts';
+import type { ExchangeClassification } from '../parts.ts';
 import { describeStepUpChallenge, readStepUpChallenge, type StepUpChallenge } from './challenge.ts';
 import { resourceOf } from './resource.ts';
 

@@ -3,7 +3,7 @@
  * authorization codes (in redirects as much as in token requests), client secrets and PKCE verifiers, device and
  * user codes.
  */
-import type { ProviderSecrets } from '../types.ts';
+import type { ProviderSecrets } from '../parts.ts';
 
 export const rfc9470Secrets: ProviderSecrets = {
   otpKeys: ['code', 'user_code'],

@@ -11,7 +11,7 @@ import type {
   SdkRefreshTokenInfo,
   SdkState,
   SdkStateResult,
-} from '../../../actions/sdk-state.ts';
+} from '../../../actions/sdk-types.ts';
 import { decodeToken } from '../../../tokens/decode.ts';
 import { PRELUDE_SDK_STORAGE } from './sdk-storage.ts';
 

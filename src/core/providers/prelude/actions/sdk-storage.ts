@@ -1,5 +1,5 @@
 /** Where Prelude's web SDK keeps its state in a page (what "Read SDK state" reads). */
-import type { SdkStorageKeys } from '../../../actions/sdk-state.ts';
+import type { SdkStorageKeys } from '../../../actions/sdk-types.ts';
 
 export const PRELUDE_SDK_STORAGE: SdkStorageKeys = {
   /** The access-token cache: `__preludejs__::{appId}` (and `::manifest`, listing the cache keys). */

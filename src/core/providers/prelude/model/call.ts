@@ -4,7 +4,7 @@ import type { ExchangeFacts } from '../../../model/exchange-facts.ts';
 import type { ExchangeDraft } from '../../../model/provider-host.ts';
 import type { AccessTokenVersion } from '../../../model/types.ts';
 import type { ChallengeClaims } from '../../../tokens/claims.ts';
-import type { ExchangeClassification } from '../../types.ts';
+import type { ExchangeClassification } from '../../parts.ts';
 
 /** Per-exchange working state of the handlers. */
 export interface Ctx {

@@ -20,7 +20,7 @@ import type { AccessTokenVersion, ConsumptionEvidence } from '../../../model/typ
 import { readChallengeClaims } from '../../../tokens/claims.ts';
 import { formatDuration } from '../../../tokens/time.ts';
 import { truncate } from '../../../util.ts';
-import type { ExchangeClassification } from '../../types.ts';
+import type { ExchangeClassification } from '../../parts.ts';
 import { preludeFindingCode } from '../findings.ts';
 import { challengeRef, LOGIN_ENDPOINTS, READS_RESPONSE, type Ctx } from './call.ts';
 import { ChallengeFlow } from './challenge-flow.ts';
