@@ -289,6 +289,14 @@ async function runDynamicAndRfc9470(
       say(`  (no challenge lane in the panel for these flows: ${(err as Error).message.split('\n')[0]})`);
     }
     await screenshot(panel, '09-inspector-panel-dynamic-rfc9470.png', false);
+    // The widths DevTools really gives a panel: docked narrow, docked beside the page, undocked; in both themes.
+    for (const scheme of ['light', 'dark'] as const) {
+      await panel.emulateMedia({ colorScheme: scheme });
+      for (const width of [360, 550, 1440]) {
+        await panel.setViewportSize({ width, height: 900 });
+        await screenshot(panel, `10-panel-${width}-${scheme}.png`, false);
+      }
+    }
     await panel.close();
   }
   await page.close();
@@ -304,14 +312,6 @@ async function capturePanel(context: BrowserContext, page: Page, extensionId: st
     .waitForFunction(() => (document.body.innerText || '').trim().length > 40, undefined, { timeout: 10_000 })
     .catch(() => undefined);
   await screenshot(panel, '04-inspector-panel-tab.png', false);
-  // The widths DevTools really gives a panel: docked narrow, docked beside the page, undocked; in both themes.
-  for (const scheme of ['light', 'dark'] as const) {
-    await panel.emulateMedia({ colorScheme: scheme });
-    for (const width of [360, 550, 1440]) {
-      await panel.setViewportSize({ width, height: 900 });
-      await screenshot(panel, `10-panel-${width}-${scheme}.png`, false);
-    }
-  }
   await panel.close();
 
   try {
