@@ -240,12 +240,12 @@ export class ChallengeStore {
     this.touch(record);
   }
 
-  /** A code sent to the user (`resend`: again, for the same step). */
-  countSend(record: ChallengeRecord, resend: boolean): void {
+  /** A code sent to the user (`resend`: again, for the same step): counted, and on the timeline. */
+  codeSent(record: ChallengeRecord, resend: boolean, exchange: number, time: number, detail: string): void {
     const lane = w(record);
     lane.codeSends += 1;
     if (resend) lane.codeResends += 1;
-    this.touch(record);
+    this.event(record, resend ? 'factor_resent' : 'factor_sent', exchange, time, detail);
   }
 
   /** A typed code checked. */

@@ -298,14 +298,13 @@ class DynamicModel implements ProviderModel {
     }
     this.setStep(record, factor);
     const resend = record.codeSends > 0;
-    store.countSend(record, resend);
     if (uuid !== undefined) {
       this.byVerification.set(`${cls.apiBase}\u0000${uuid}`, record);
       store.update(record, { challengeId: uuid });
     }
-    store.event(
+    store.codeSent(
       record,
-      resend ? 'factor_resent' : 'factor_sent',
+      resend,
       index,
       time,
       `${factor === 'verify_sms' ? 'SMS' : 'email'} code ${resend ? 're-sent' : 'sent'}${uuid !== undefined ? ` (verificationUUID ${uuid})` : ''}`,
@@ -343,14 +342,7 @@ class DynamicModel implements ProviderModel {
       if (otp !== undefined) {
         this.unclaimedOtps.delete(`${cls.apiBase}\u0000${uuid ?? ''}`);
         this.setStep(record, otp.factor);
-        store.countSend(record, false);
-        store.event(
-          record,
-          'factor_sent',
-          otp.index,
-          otp.time,
-          `code sent (verificationUUID ${uuid ?? '?'})`,
-        );
+        store.codeSent(record, false, otp.index, otp.time, `code sent (verificationUUID ${uuid ?? '?'})`);
       }
       this.addPending(record);
     }

@@ -288,14 +288,8 @@ export class ChallengeFlow {
     if (record === undefined) return;
     this.host.challenges.setLastOtp(cls.apiBase, record);
     if (f.ok) {
-      this.host.challenges.countSend(record, false);
-      this.host.challenges.event(
-        record,
-        'factor_sent',
-        index,
-        time,
-        `code sent for ${record.currentStep ?? 'the current step'}`,
-      );
+      const step = record.currentStep ?? 'the current step';
+      this.host.challenges.codeSent(record, false, index, time, `code sent for ${step}`);
     } else {
       this.host.challenges.event(
         record,
@@ -327,14 +321,8 @@ export class ChallengeFlow {
     }
     ctx.d.challengeKey = record.key;
     if (f.ok) {
-      this.host.challenges.countSend(record, true);
-      this.host.challenges.event(
-        record,
-        'factor_resent',
-        index,
-        time,
-        `code re-sent for ${record.currentStep ?? 'the current step'}`,
-      );
+      const step = record.currentStep ?? 'the current step';
+      this.host.challenges.codeSent(record, true, index, time, `code re-sent for ${step}`);
     } else {
       this.host.challenges.event(
         record,
