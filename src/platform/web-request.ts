@@ -2,8 +2,8 @@
  * chrome.webRequest, observe only, and only while the user has granted the optional `webRequest`
  * permission ("background capture"). Chromium routes every request of every page through the browser
  * process as soon as any loaded extension holds that permission, listeners or not (WebRequestAPI's
- * MayHaveProxies); measured here at 1.15-1.2x on loopback fetches of pages the extension never looks at
- * (docs/performance.md). So the permission is optional and the listeners are added when it is granted.
+ * MayHaveProxies), which slows pages the extension never looks at (measured in docs/performance.md). So the
+ * permission is optional and the listeners are added when it is granted.
  * 'extraHeaders' is what makes Chrome report the headers it otherwise hides from extensions; without it
  * DPoP proofs would be visible but some Authorization/Cookie lines not.
  * See https://developer.chrome.com/docs/extensions/reference/api/webRequest#life_cycle_of_requests

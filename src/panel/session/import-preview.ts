@@ -1,6 +1,6 @@
 /**
- * The first screenful of a large import, before the whole file is read and parsed. JSON.parse of a 20 MB HAR
- * alone takes longer than the panel's first-render budget (200 ms), so the import shows the first entries
+ * The first screenful of a large import, before the whole file is read and parsed. JSON.parse of a large HAR
+ * alone takes longer than the panel's first-render budget (docs/performance.md), so the import shows the first entries
  * at once: they are cut out of the file's head as a smaller, well-formed file of the same kind, which the
  * ordinary importer then reads (same validation, same ids: `har_<index>` and the uniqueness suffixes depend only
  * on the entries before). The full import replaces the preview moments later.
