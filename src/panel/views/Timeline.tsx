@@ -169,15 +169,16 @@ function laneSubject(lane: TimelineLane): string {
   return `challenge ${challenge?.challengeId ?? challenge?.key ?? lane.id}`;
 }
 
+/** The glyphs in every provider's lanes, in generic words (each lane's marks use its provider's). */
 function Legend() {
   const items: [string, string, string][] = [
     ['◆', 'info', 'request'],
-    ['✉', 'info', 'OTP sent'],
+    ['✉', 'info', 'code sent'],
     ['✕', 'error', 'failed (error code)'],
     ['✓', 'ok', 'passed'],
     ['★', 'ok', 'completed'],
-    ['⟳', 'info', 'refresh with step_up_token'],
-    ['⬢', 'grant', 'scope in access token'],
+    ['⟳', 'info', 'challenge redeemed for its scope'],
+    ['⬢', 'grant', 'scope granted'],
     ['⊘', 'grant', 'grant consumed'],
     ['⊗', 'refused', 'refused / blocked'],
     ['◷', 'warn', 'expired'],
