@@ -6,6 +6,7 @@
 import type { CheckStatus } from '../dpop/types.ts';
 import { parseScopes } from './scopes.ts';
 import { formatEpochSeconds } from './time.ts';
+import { isRecord } from '../util.ts';
 
 /** One step of a multi-step challenge (`steps[]` in the challenge token). */
 export interface ChallengeStep {
@@ -222,10 +223,6 @@ function row(id: VerificationCheckId, status: CheckStatus, detail: string): Veri
 
 function at(ms: number): string {
   return formatEpochSeconds(Math.floor(ms / 1000));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

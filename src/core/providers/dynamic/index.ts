@@ -26,6 +26,7 @@ import { dynamicSecrets } from './secrets.ts';
 import { dynamicTokenKinds } from './tokens.ts';
 
 import { ELEVATED_TOKEN_HEADER } from './endpoints.ts';
+import { pathEnd } from '../../util.ts';
 
 export { ELEVATED_TOKEN_HEADER } from './endpoints.ts';
 
@@ -33,14 +34,6 @@ const SDK_MARKER = '/api/v0/sdk/';
 /** With a custom `apiBaseUrl` the prefix may differ; `/sdk/<environment id>/` plus an `x-dyn-*` header still tells. */
 const LOOSE_MARKER = '/sdk/';
 const DYN_PREFIX = 'x-dyn-';
-
-/** Index where the query or fragment starts, or the length. */
-function pathEnd(url: string): number {
-  const query = url.indexOf('?');
-  const fragment = url.indexOf('#');
-  if (query === -1) return fragment === -1 ? url.length : fragment;
-  return fragment === -1 ? query : Math.min(query, fragment);
-}
 
 /** Whether a header called `lowerName` is present (names compared by length first: most are not). */
 function hasNamed(headers: readonly Header[], lowerName: string): boolean {

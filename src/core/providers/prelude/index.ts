@@ -17,6 +17,7 @@ import * as preludeCapture from './capture.ts';
 import { preludeFindings } from './findings.ts';
 import { preludeSecrets } from './secrets.ts';
 import { preludeTokenKinds } from './tokens.ts';
+import { pathEnd } from '../../util.ts';
 
 export { PRELUDE_ENDPOINTS, matchPreludePath } from './endpoints.ts';
 export type { EndpointAuth, PreludeEndpoint, PreludeEndpointKey, PreludePathMatch } from './endpoints.ts';
@@ -27,14 +28,6 @@ const SIGNALS_ORIGIN = 'https://edge.prelude.dev';
 const SIGNALS_PATH = '/v1/signals';
 const ROOT_JWKS_PATH = '/.well-known/jwks.json';
 const SDK_HEADER = 'x-sdk-user-agent';
-
-/** Index where the query or fragment starts, or the length: both are ignored when matching paths. */
-function pathEnd(url: string): number {
-  const query = url.indexOf('?');
-  const fragment = url.indexOf('#');
-  if (query === -1) return fragment === -1 ? url.length : fragment;
-  return fragment === -1 ? query : Math.min(query, fragment);
-}
 
 /**
  * Whether the request carries the SDK's fingerprint header. A CORS preflight cannot carry it, but names it

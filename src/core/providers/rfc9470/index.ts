@@ -23,6 +23,7 @@ export {
 import * as rfc9470Capture from './capture.ts';
 import { rfc9470Findings } from './findings.ts';
 import { rfc9470Secrets } from './secrets.ts';
+import { pathEnd } from '../../util.ts';
 export * from '../../http/www-authenticate.ts';
 
 /** Stable endpoint keys of this adapter. */
@@ -43,13 +44,6 @@ const AUTH_RESOURCE: ExchangeClassification['auth'] = { dpop: 'optional', bearer
 
 const WWW_AUTHENTICATE = 'www-authenticate';
 const TOKEN_SUFFIX = '/token';
-
-function pathEnd(url: string): number {
-  const query = url.indexOf('?');
-  const fragment = url.indexOf('#');
-  if (query === -1) return fragment === -1 ? url.length : fragment;
-  return fragment === -1 ? query : Math.min(query, fragment);
-}
 
 /** Every `WWW-Authenticate` value (names compared by length first). */
 function wwwAuthenticateValues(headers: readonly Header[]): string[] {

@@ -14,6 +14,7 @@ import type {
 } from '../../../actions/sdk-types.ts';
 import { decodeToken } from '../../../tokens/decode.ts';
 import { PRELUDE_SDK_STORAGE } from './sdk-storage.ts';
+import { isRecord } from '../../../util.ts';
 
 const {
   accessTokenPrefix: ACCESS_TOKEN_CACHE_PREFIX,
@@ -24,10 +25,6 @@ const {
 } = PRELUDE_SDK_STORAGE;
 
 type Rec = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Rec {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function str(value: unknown, max = 64 * 1024): string | null {
   return typeof value === 'string' && value.length <= max ? value : null;
