@@ -126,6 +126,14 @@ describe('DPoP proofs broken on purpose', () => {
     expect(codes(await analyse(flow.exchanges))).toEqual([]);
   });
 
+  it('a logout forgets the key of the session its refresh token names, found as /refresh finds it', async () => {
+    const flow = await aLoginFlow();
+    await flow.revoke();
+    // The same session's refresh token, signed by another key: after the logout there is no key to keep to.
+    await flow.refresh({ proof: { keyName: 'another-device' } });
+    expect(codes(await analyse(flow.exchanges))).not.toContain('dpop.key_changed');
+  });
+
   it('dpop.cnf_mismatch: the access token is bound to another key', async () => {
     const other = await aKey('ES256', 'not-the-device');
     const flow = await aLoginFlow({ accessClaims: { cnf: { jkt: other.thumbprint } } });

@@ -82,6 +82,12 @@ class PreludeModel implements ProviderModel {
     }
     if (f.bearer !== undefined) this.host.ledger.presented(ctx, f.bearer, SESSION_API);
     if (ctx.bearer?.sid !== undefined) ctx.lane = this.host.dpop.laneKey(cls.apiBase, ctx.bearer.sid);
+    // Calls that send the refresh token instead of an access token (/refresh, /revoke) name their session by it.
+    if (cls.auth.refreshToken) {
+      const refreshToken = f.request.get('x-refresh-token');
+      const lane = refreshToken !== undefined ? this.host.dpop.laneOfRefreshToken(refreshToken) : undefined;
+      if (lane !== undefined) ctx.lane = lane;
+    }
 
     switch (cls.endpoint) {
       case 'login.otp.check':
@@ -152,9 +158,6 @@ class PreludeModel implements ProviderModel {
 
   private onRefresh(ctx: Ctx): void {
     const { f, index, time } = ctx;
-    const refreshToken = f.request.get('x-refresh-token');
-    const lane = refreshToken !== undefined ? this.host.dpop.laneOfRefreshToken(refreshToken) : undefined;
-    if (lane !== undefined) ctx.lane = lane;
     const laneSid = sidOfLane(ctx.lane, ctx.cls.apiBase);
 
     let record: ChallengeRecord | undefined;
