@@ -87,7 +87,7 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
   const skipped = (source?.skipped ?? []).filter((e) => e.kept !== true);
   const cut = (source?.skipped ?? []).filter((e) => e.kept === true);
   line(
-    `  ${what} · ${plural(model.stats.exchanges, 'exchange')} analysed (${model.stats.providerExchanges} Session API, ${plural(model.stats.dpopProofs, 'DPoP proof')})` +
+    `  ${what} · ${plural(model.stats.exchanges, 'exchange')} analysed (${model.stats.providerExchanges} step-up API, ${plural(model.stats.dpopProofs, 'DPoP proof')})` +
       (skipped.length > 0 ? ` · ${plural(skipped.length, 'entry', 'entries')} skipped` : ''),
   );
   const first = model.exchanges[0]?.exchange.startedAt;
@@ -297,7 +297,7 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
   const notes: string[] = [];
   if (model.stats.withoutResponseBody > 0) {
     notes.push(
-      `${plural(model.stats.withoutResponseBody, 'Session API exchange')} had no response body (webRequest-only capture, or the tool did not save it): their tokens and error codes could not be checked.`,
+      `${plural(model.stats.withoutResponseBody, 'step-up API exchange')} had no response body (webRequest-only capture, or the tool did not save it): their tokens and error codes could not be checked.`,
     );
   }
   if (skipped.length > 0) {
