@@ -97,8 +97,6 @@ export class ChallengeStore {
   private readonly byChallengeId = new Map<string, ChallengeRecord>();
   /** Request lanes whose response body was not captured, waiting for a token to tell their challenge id. */
   private readonly unresolved: ChallengeRecord[] = [];
-  /** Per API base, the challenge that last sent or checked an OTP (for the body-less /otp/retry). */
-  private readonly lastOtp = new Map<string, ChallengeRecord>();
   /** Completed challenges not yet exchanged for their scope. */
   private readonly awaitingRefresh = new Set<ChallengeRecord>();
   /** Challenges waiting for the next access token of their lane, per lane. */
@@ -202,14 +200,6 @@ export class ChallengeStore {
     this.byChallengeId.set(`${provider}:${challengeId}`, record);
     this.touch(record);
     return record;
-  }
-
-  setLastOtp(apiBase: string, record: ChallengeRecord): void {
-    this.lastOtp.set(apiBase, record);
-  }
-
-  getLastOtp(apiBase: string): ChallengeRecord | undefined {
-    return this.lastOtp.get(apiBase);
   }
 
   /** Adds a timeline event. */

@@ -32,7 +32,7 @@ export interface ProofRequest {
 }
 
 /** The first proof of the request's `DPoP` header lines (a list header may hold several). */
-export function firstProof(f: ExchangeFacts): string | undefined {
+function firstProof(f: ExchangeFacts): string | undefined {
   return f.dpopHeaders
     .flatMap((v) => v.split(','))
     .map((p) => p.trim())

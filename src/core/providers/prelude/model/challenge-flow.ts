@@ -26,6 +26,9 @@ export class ChallengeFlow {
     { index: number; request: ReturnType<typeof requestShape>; noResponse: boolean }
   >();
 
+  /** Per API base, the challenge that last sent or checked an OTP: /otp/retry has no body to name it. */
+  private readonly lastOtp = new Map<string, ChallengeRecord>();
+
   constructor(private readonly host: ProviderModelHost) {}
 
   onStepUpRequest(ctx: Ctx): void {
@@ -277,7 +280,7 @@ export class ChallengeFlow {
     const { f, index, time, cls } = ctx;
     let record = this.requestChallenge(ctx);
     if (record === undefined && f.requestBody.kind === 'absent') {
-      record = this.host.challenges.getLastOtp(cls.apiBase);
+      record = this.lastOtp.get(cls.apiBase);
       if (record !== undefined) {
         ctx.d.challengeKey = record.key;
         ctx.d.notes.push(
@@ -286,7 +289,7 @@ export class ChallengeFlow {
       }
     }
     if (record === undefined) return;
-    this.host.challenges.setLastOtp(cls.apiBase, record);
+    this.lastOtp.set(cls.apiBase, record);
     if (f.ok) {
       const step = record.currentStep ?? 'the current step';
       this.host.challenges.codeSent(record, false, index, time, `code sent for ${step}`);
@@ -312,7 +315,7 @@ export class ChallengeFlow {
 
   onOtpRetry(ctx: Ctx): void {
     const { f, index, time, cls } = ctx;
-    const record = this.host.challenges.getLastOtp(cls.apiBase);
+    const record = this.lastOtp.get(cls.apiBase);
     if (record === undefined) {
       ctx.d.notes.push(
         'No step-up OTP was sent before in this capture: the challenge it re-sends is unknown.',
@@ -340,7 +343,7 @@ export class ChallengeFlow {
     const record = this.requestChallenge(ctx);
     if (kind === 'continue') this.checkVerification(ctx, record);
     if (record === undefined) return;
-    if (kind === 'otp') this.host.challenges.setLastOtp(cls.apiBase, record);
+    if (kind === 'otp') this.lastOtp.set(cls.apiBase, record);
     const step = ctx.challengeClaims?.currentStep ?? record.currentStep ?? 'the current step';
     // A typed code (/otp/check) or anything else a step is continued with (verification token, passkey).
     const method: FactorMethod = kind === 'otp' ? 'code' : 'assertion';
