@@ -8,7 +8,7 @@ import { BACKGROUND_CAPTURE_HOSTS, BACKGROUND_CAPTURE_PERMISSIONS } from './src/
 export const GECKO_ID = 'stepup-inspector@example.dev';
 /**
  * The oldest Firefox with everything the extension uses: `scripting` with `world: 'MAIN'` (executeScript and
- * registerContentScripts, 128), `optional_host_permissions` (128), `storage.session` (115), module background
+ * registerContentScripts, 128; `matchOriginAsFallback`, 128), `optional_host_permissions` (128), `storage.session` (115), module background
  * scripts (112). storage.session.getBytesInUse (131) is feature-detected in src/platform/storage.ts.
  */
 export const GECKO_MIN_VERSION = '128.0';
@@ -73,7 +73,7 @@ export function firefoxManifest(source: Manifest): FirefoxManifest {
     // every page through the browser process (src/platform/web-request.ts). Firefox observes requests in
     // its network stack without that detour: there it is part of the install, always on, and so are the
     // step-up API hosts it observes (a feature on by default may hold its hosts from the install). The page
-    // hook's `scripting` stays optional: Firefox accepts it there and grants it without a prompt.
+    // hook's `scripting` is part of the install in both (the hook is on by default on the loopback hosts).
     permissions: [...permissions, ...optional.filter((p) => alwaysOn.has(p))],
     optional_permissions: optional.filter((p) => !alwaysOn.has(p)),
     host_permissions: [...hosts, ...BACKGROUND_CAPTURE_HOSTS],

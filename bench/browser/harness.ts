@@ -1,8 +1,9 @@
 /**
  * One Chromium for every browser measure of `npm run bench`: the Debian Chromium (scripts/ensure-chromium.mjs,
  * CHROME_PATH; never a download) with the built extension (see {@link extensionDir}), the Session API emulator for real
- * session-API traffic, and two loopback page servers (two origins: the page hook is registered on the first
- * only). Started on first use, closed by bench/run.ts at the end.
+ * session-API traffic, and two loopback page servers (two origins: the page hook is on by default on both, as
+ * on every loopback origin, and switched off on the second). Started on first use, closed by bench/run.ts at the
+ * end.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startEmulator, type EmulatorHandle } from '../../demo/emulator/server.ts';
 import { launchChromium, type LaunchedChromium } from '../../test/e2e/harness/launch.ts';
-import { enablePageHookFor, PANEL_PATH, tabIdOf } from '../../test/e2e/harness/extension.ts';
+import { PANEL_PATH, tabIdOf } from '../../test/e2e/harness/extension.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** `npm run build`'s output. */
@@ -142,9 +143,9 @@ export interface BrowserBench {
   context: BrowserContext;
   extensionId: string;
   emulator: EmulatorHandle;
-  /** Loopback origin with the page hook registered. */
+  /** Loopback origin with the page hook, as by default (no click). */
   hookedOrigin: string;
-  /** Loopback origin without it. */
+  /** Loopback origin with the page hook switched off (the user's switch). */
   plainOrigin: string;
   /** `https://demo.session.prelude.dev/v1/session`, served by the emulator. */
   sessionApi: string;
@@ -205,7 +206,7 @@ async function start(log: (m: string) => void, allowBuild: boolean): Promise<Bro
     if (reply?.['ok'] !== true) throw new Error(`${String(message['type'])}: ${JSON.stringify(reply)}`);
     return reply;
   };
-  await enablePageHookFor(context, extensionId, probe, hooked.origin);
+  await send({ v: 1, type: 'setHook', origin: plain.origin, enabled: false });
   log(`Chromium ${context.browser()?.version() ?? ''}, extension ${extensionId}`);
   return {
     chromium,

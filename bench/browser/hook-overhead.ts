@@ -2,14 +2,15 @@
  * What the extension costs the inspected page: the same fetches in the same run, with and without the
  * extension. Four more Chromiums beside the bench's own (same flags, same loopback servers, same emulator):
  *
- * - hooked: the bench's Chromium with the extension, a page of the origin where the page hook is registered
- *   (setHook): the hook's wrapper, and for session-API calls its copy of the response, the relay's batch
- *   and the worker's write.
+ * - hooked: the bench's Chromium with the extension as installed, a page of a loopback origin, where the page
+ *   hook is on by default from page load (nothing clicked): the hook's wrapper, and for session-API calls its
+ *   copy of the response, the relay's batch and the worker's write.
  * - bare: a Chromium without the extension: the baseline of the budgeted ratios.
- * - unhooked: the bench's Chromium, a page of an origin without the hook: the extension's presence alone
- *   (its worker, its DevTools page registration; no webRequest, which is optional).
+ * - unhooked: the bench's Chromium, a page of a loopback origin where the user switched the hook off: the
+ *   extension's presence alone (its worker, its DevTools page registration; no webRequest, which is optional).
  * - background: a Chromium with the extension built with `webRequest` granted at load (background capture
- *   on, the hook off): what a user who turns background capture on pays. Context only.
+ *   on, the hook switched off on its page's origin): what a user who turns background capture on pays.
+ *   Context only.
  * - bare2: a second Chromium without the extension: how far two browser instances differ in this run, the
  *   band within which the other ratios cannot be told from 1. Context only.
  *
@@ -19,7 +20,9 @@
  * ratios. Session-API fetches leave work behind them (the relay sends its batch when the page is idle, the
  * worker stores it); the bench waits for it to be stored before the next turn, outside the timing, so it does not
  * land in another browser's fetch. What the page feels is then what is timed: the wrapper, the copy, the
- * message to the relay. The deferred part is measured end to end by the live-latency measure.
+ * message to the relay. The deferred part is measured end to end by the live-latency measure. The hooked page is
+ * replaced by a fresh tab of its origin every 100 session-API captures, between turns: the hook's reports have a
+ * budget per tab, which this many fetches a minute would exceed (the worker would drop the rest unstored).
  *
  * Non-session fetches: same-origin GETs of a ~1 KB JSON body, every other one with an `accept` header in
  * `init` (so the hook's look at init headers is exercised too), body read. Session-API fetches:
@@ -32,6 +35,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, type LaunchedChromium } from '../../test/e2e/harness/launch.ts';
 import { PANEL_PATH, tabIdOf } from '../../test/e2e/harness/extension.ts';
+import { BACKGROUND_CAPTURE_HOSTS, BACKGROUND_CAPTURE_PERMISSIONS } from '../../src/shared/permissions.ts';
 import { median, type BenchMeasure, type Figure } from '../types.ts';
 import { browserBench, extensionDir, openTab, openWindow, SESSION_DOMAIN } from './harness.ts';
 
@@ -46,9 +50,21 @@ interface Runner {
    * number: at the storage quota the oldest are evicted); absent: nothing to wait for.
    */
   settle?: (count: number) => Promise<void>;
+  /** Exchanges captured in all, and in the current page's tab. */
   captured: number;
+  inTab: number;
+  /**
+   * Replaces the page with a fresh one of the same origin in a window of its own (a new tab): the page hook's
+   * reports have a budget per tab (src/background/page-budget.ts: a burst of 120, then 300 a minute), which
+   * the bench's hundreds of session-API fetches a minute would exceed: beyond it the worker would drop them
+   * unstored. Absent: the page is kept.
+   */
+  renew?: () => Promise<void>;
   times: number[];
 }
+
+/** Captures per tab before the hooked page is renewed: under the page budget's burst. */
+const CAPTURES_PER_TAB = 100;
 
 /**
  * Fetches per turn: a page's clock has 0.1 ms steps (performance.now() is coarsened outside cross-origin
@@ -101,7 +117,10 @@ function settler(probe: Page, tabId: number): (count: number) => Promise<void> {
   };
 }
 
-/** A copy of the built extension with `webRequest` required, as if granted before the extension loaded. */
+/**
+ * A copy of the built extension with background capture required, as if granted before the extension loaded:
+ * `webRequest` and the step-up API hosts it observes (webRequest sees only hosts the extension may access).
+ */
 async function backgroundCaptureBuild(dir: string): Promise<string> {
   const copy = await mkdtemp(join(tmpdir(), 'stepup-bench-bgcapture-'));
   await cp(dir, copy, { recursive: true });
@@ -109,9 +128,16 @@ async function backgroundCaptureBuild(dir: string): Promise<string> {
   const manifest = JSON.parse(await readFile(path, 'utf8')) as {
     permissions: string[];
     optional_permissions?: string[];
+    host_permissions?: string[];
+    optional_host_permissions?: string[];
   };
-  manifest.permissions = [...manifest.permissions, 'webRequest'];
+  const hosts = new Set(BACKGROUND_CAPTURE_HOSTS);
+  manifest.permissions = [...manifest.permissions, ...BACKGROUND_CAPTURE_PERMISSIONS];
   manifest.optional_permissions = (manifest.optional_permissions ?? []).filter((p) => p !== 'webRequest');
+  manifest.host_permissions = [...(manifest.host_permissions ?? []), ...hosts];
+  manifest.optional_host_permissions = (manifest.optional_host_permissions ?? []).filter(
+    (h) => !hosts.has(h),
+  );
   await writeFile(path, JSON.stringify(manifest, null, 2));
   return copy;
 }
@@ -125,9 +151,15 @@ async function measureKind(
 ): Promise<Map<Variant, number[]>> {
   for (const r of runners) r.times = [];
   const one = async (r: Runner, n: number, timed: boolean) => {
+    if (kind === 'session' && r.renew && r.inTab + PER_TURN > CAPTURES_PER_TAB) await r.renew();
     const t = await timedFetches(r.page, kind, url, n * PER_TURN, PER_TURN);
     if (timed) r.times.push(t);
-    if (r.settle && kind === 'session') await r.settle((r.captured += PER_TURN));
+    if (r.settle && kind === 'session') {
+      r.captured += PER_TURN;
+      await r.settle((r.inTab += PER_TURN)).catch((error: unknown) => {
+        throw new Error(`${r.variant} page, ${r.captured} captures in all: ${String(error)}`);
+      });
+    }
   };
   // Warm-up: connections, JIT, every worker awake.
   for (let i = 0; i < 10; i += 1) for (const r of runners) await one(r, 1_000_000 + i, false);
@@ -184,7 +216,9 @@ export const hookOverheadMeasure: BenchMeasure = {
         return page;
       };
       const unhookedPage = await open(bench.context, `${bench.plainOrigin}/`);
-      const hookedPage = await open(bench.context, `${bench.hookedOrigin}/`);
+      let hookedTabs = 0;
+      const hookedUrl = () => `${bench.hookedOrigin}/?tab=${(hookedTabs += 1)}`;
+      const hookedPage = await open(bench.context, hookedUrl());
       const barePage = await open(bare.context, `${bench.hookedOrigin}/`);
       const bare2Page = await open(bare2.context, `${bench.hookedOrigin}/`);
       // The probe first, so that the measured page is the focused window of its browser, as in the others.
@@ -192,6 +226,12 @@ export const hookOverheadMeasure: BenchMeasure = {
         background.context,
         `chrome-extension://${background.extensionId}/${PANEL_PATH}`,
       );
+      // Background capture alone: the hook, on by default on this loopback origin, switched off there.
+      const off = (await bgProbe.evaluate(
+        (origin) => chrome.runtime.sendMessage({ v: 1, type: 'setHook', origin, enabled: false }),
+        bench.plainOrigin,
+      )) as { ok?: boolean };
+      if (off.ok !== true) throw new Error(`could not switch the hook off: ${JSON.stringify(off)}`);
       const bgPage = await open(background.context, `${bench.plainOrigin}/`);
       const hookIn = (p: Page) =>
         p.evaluate(() => (window as { __stepupHook?: boolean }).__stepupHook === true);
@@ -200,22 +240,35 @@ export const hookOverheadMeasure: BenchMeasure = {
         throw new Error(
           `page hook present in hooked / unhooked / bare / background pages: ${present.join()}`,
         );
-      const runners: Runner[] = [
-        {
-          variant: 'hooked',
-          page: hookedPage,
-          settle: settler(bench.probe, await bench.tabIdOf(hookedPage)),
-          captured: 0,
-          times: [],
+      const hooked: Runner = {
+        variant: 'hooked',
+        page: hookedPage,
+        settle: settler(bench.probe, await bench.tabIdOf(hookedPage)),
+        captured: 0,
+        inTab: 0,
+        times: [],
+        async renew() {
+          const old = hooked.page;
+          // Opened last, the new window is the focused one of its browser, as the old one was.
+          hooked.page = await open(bench.context, hookedUrl());
+          if (!(await hookIn(hooked.page))) throw new Error('no page hook in the renewed hooked page');
+          hooked.settle = settler(bench.probe, await bench.tabIdOf(hooked.page));
+          hooked.inTab = 0;
+          // Its tab's log goes with it (the worker forgets closed tabs): the storage quota stays far.
+          await old.close();
         },
-        { variant: 'bare', page: barePage, captured: 0, times: [] },
-        { variant: 'bare2', page: bare2Page, captured: 0, times: [] },
-        { variant: 'unhooked', page: unhookedPage, captured: 0, times: [] },
+      };
+      const runners: Runner[] = [
+        hooked,
+        { variant: 'bare', page: barePage, captured: 0, inTab: 0, times: [] },
+        { variant: 'bare2', page: bare2Page, captured: 0, inTab: 0, times: [] },
+        { variant: 'unhooked', page: unhookedPage, captured: 0, inTab: 0, times: [] },
         {
           variant: 'background',
           page: bgPage,
           settle: settler(bgProbe, await tabIdOf(background.context, background.extensionId, bgPage)),
           captured: 0,
+          inTab: 0,
           times: [],
         },
       ];
@@ -247,7 +300,7 @@ export const hookOverheadMeasure: BenchMeasure = {
           unit: 'ratio',
           measured: m(session, 'hooked'),
           budget: 1.05,
-          note: `${spread(session.get('hooked') as number[])}; ${hookedRunner.captured.toLocaleString('en')} exchanges captured by the hook, each stored before the next fetch`,
+          note: `${spread(session.get('hooked') as number[])}; ${hookedRunner.captured.toLocaleString('en')} exchanges captured by the hook, each stored before the next fetch, in ${hookedTabs} tabs (the page budget is per tab)`,
         },
         {
           id: 'hook.unhooked.app_ratio',

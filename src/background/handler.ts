@@ -6,20 +6,23 @@
 import { toExchange } from '../core/http/log-file.ts';
 import {
   concreteOriginOf,
-  isConcreteOrigin,
   originProblem,
   parseToBackground,
   type BackgroundReply,
+  type HookStatus,
 } from '../shared/messages.ts';
+import { isLoopbackOrigin } from '../shared/permissions.ts';
 import type { SenderInfo } from '../platform/runtime.ts';
 import type { CaptureStore } from './capture-store.ts';
 import { sanitisePageExchange } from './page-exchange.ts';
 
-/** Where the page hook is registered (platform/scripting.ts in the extension). */
+/** Where the page hook runs (page-hooks.ts in the extension). */
 export interface HookRegistry {
-  register(origin: string): Promise<void>;
-  unregister(origin: string): Promise<void>;
-  /** Origins with a registered hook, as registered. */
+  /** Turns it on or off for one concrete origin (on a loopback origin: off means switched off). */
+  set(origin: string, on: boolean): Promise<void>;
+  /** Whether the user wants it on `origin` (null: an origin that is not known). */
+  isOn(origin: string | null): Promise<boolean>;
+  /** The origins the user opted in (loopback origins are on by default and not listed). */
   origins(): Promise<string[]>;
 }
 
@@ -28,7 +31,7 @@ export interface WorkerDeps {
   hooks: HookRegistry;
   /** A tab's URL as the browser reports it to the extension; undefined when it does not. */
   tabUrl(tabId: number): Promise<string | undefined>;
-  /** Whether the extension holds what the hook on `origin` needs: host access to it and `scripting`. */
+  /** Whether the extension holds what the hook on `origin` needs: host access to it (`scripting` is installed). */
   hasHookAccess(origin: string): Promise<boolean>;
   now(): number;
 }
@@ -37,14 +40,29 @@ export type Handler = (message: unknown, sender: SenderInfo) => Promise<Backgrou
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-/** Registered origins, without anything that is not one concrete origin (see removeNonConcreteHooks). */
-async function hookOrigins(hooks: HookRegistry): Promise<string[]> {
-  return (await hooks.origins()).filter(isConcreteOrigin);
+/** Where the hook stands on `origin`, as the panel shows it. */
+async function hookStatus(deps: WorkerDeps, origin: string): Promise<HookStatus> {
+  const on = (await deps.hooks.isOn(origin)) && (await deps.hasHookAccess(origin));
+  return { origin, on, byDefault: isLoopbackOrigin(origin) };
+}
+
+/**
+ * The origin of the frame a page-reported message comes from, as the browser reports it: the sender's origin
+ * (Chrome gives it for every frame, about:blank and srcdoc ones included), else its URL's (a blob: URL's is the
+ * origin inside it), else, for a frame without a URL of its own (about:blank, srcdoc, data:) where the browser
+ * gives no origin, the tab's: such a frame was made by a page of the tab. Never anything the page says.
+ */
+async function senderOrigin(deps: WorkerDeps, sender: SenderInfo): Promise<string | null> {
+  const url = sender.url?.startsWith('blob:') ? sender.url.slice('blob:'.length) : sender.url;
+  const own = concreteOriginOf(sender.origin) ?? concreteOriginOf(url);
+  if (own !== null || sender.tabId === undefined) return own;
+  if (url !== undefined && !/^(about|data):/.test(url)) return null;
+  return concreteOriginOf(await deps.tabUrl(sender.tabId));
 }
 
 /**
  * Checks a request to turn the hook on: one concrete origin, access granted, and the named tab, as the
- * browser reports it, on exactly that origin. Whatever the message says, nothing else can be registered:
+ * browser reports it, on exactly that origin. Whatever the message says, nothing else can be turned on:
  * no wildcard, no origin the inspected tab is not on. Resolves with the refusal, or null.
  */
 async function refuseHook(
@@ -57,7 +75,7 @@ async function refuseHook(
   if (tabId === undefined)
     return `Refused: the page hook is turned on for the inspected tab's own origin, and no tab was named.`;
   if (!(await deps.hasHookAccess(origin)))
-    return `Refused: no access to ${origin} (or no scripting permission): turn the hook on from the panel, which asks for both.`;
+    return `Refused: no access to ${origin}: turn the hook on from the panel, which asks for it.`;
   const actual = concreteOriginOf(await deps.tabUrl(tabId));
   if (actual === null)
     return `Refused: the browser does not report tab ${tabId} on ${origin} (closed, or not a web page).`;
@@ -75,6 +93,11 @@ export function createHandler(deps: WorkerDeps): Handler {
       if (sender.tabId === undefined || sender.isExtensionPage)
         return { ok: false, error: 'page exchanges come from content scripts' };
       if (parsed.exchanges.length === 0) return { ok: true };
+      // From a frame whose origin the user switched off (Firefox injects the hook into every port of a host;
+      // or a page loaded before the switch), nothing is kept.
+      const origin = await senderOrigin(deps, sender);
+      if (!(await deps.hooks.isOn(origin)))
+        return { ok: false, error: `the page hook is off on ${origin ?? 'this frame'}: exchanges dropped` };
       const report = await deps.store.addPageReported(
         sender.tabId,
         parsed.exchanges,
@@ -115,38 +138,26 @@ export function createHandler(deps: WorkerDeps): Handler {
         if (parsed.enabled) {
           const refusal = await refuseHook(deps, parsed.origin, parsed.tabId);
           if (refusal) return { ok: false, error: refusal };
-          await deps.hooks.register(parsed.origin);
         } else {
           const problem = originProblem(parsed.origin);
           if (problem) return { ok: false, error: `Refused: ${problem}.` };
-          await deps.hooks.unregister(parsed.origin);
         }
-        return { ok: true, hookOrigins: await hookOrigins(deps.hooks) };
+        await deps.hooks.set(parsed.origin, parsed.enabled);
+        return {
+          ok: true,
+          hookOrigins: await deps.hooks.origins(),
+          hook: await hookStatus(deps, parsed.origin),
+        };
+      }
+      case 'getHook': {
+        const problem = originProblem(parsed.origin);
+        if (problem) return { ok: false, error: `Refused: ${problem}.` };
+        return { ok: true, hook: await hookStatus(deps, parsed.origin) };
       }
       case 'getHookOrigins':
-        return { ok: true, hookOrigins: await hookOrigins(deps.hooks) };
+        return { ok: true, hookOrigins: await deps.hooks.origins() };
       case 'getTabOrigin':
         return { ok: true, origin: concreteOriginOf(await deps.tabUrl(parsed.tabId)) };
     }
   };
-}
-
-/**
- * Unregisters hooks whose origin is not one concrete origin. None can be registered any more, but an older
- * version accepted whatever origin the inspected page claimed (`https://*` was every site); registrations
- * persist across sessions, so the worker removes such leftovers when it starts.
- */
-export async function removeNonConcreteHooks(hooks: HookRegistry): Promise<string[]> {
-  const removed: string[] = [];
-  for (const origin of await hooks.origins()) {
-    if (isConcreteOrigin(origin)) continue;
-    try {
-      await hooks.unregister(origin);
-      removed.push(origin);
-    } catch (error) {
-      // One that cannot be removed must not keep the others in place.
-      console.error('[step-up inspector] could not remove the hook of', origin, error);
-    }
-  }
-  return removed;
 }

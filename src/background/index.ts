@@ -20,24 +20,27 @@ import {
   hasBackgroundCapturePermission,
   markBackgroundCapturePending,
 } from '../platform/background-capture.ts';
-import { hasOrigin, onPermissionsChanged } from '../platform/permissions.ts';
-import { hasScripting, registerHook, registeredHookOrigins, unregisterHook } from '../platform/scripting.ts';
+import { hasOrigin, onPermissionsChanged, pagePattern, patternsHavePorts } from '../platform/permissions.ts';
+import { hookSettingsStore, scriptingPort } from '../platform/scripting.ts';
 import { CaptureStore } from './capture-store.ts';
 import { WebRequestCapture } from './web-request-capture.ts';
-import { createHandler, removeNonConcreteHooks, type HookRegistry } from './handler.ts';
+import { createHandler } from './handler.ts';
+import { PageHooks } from './page-hooks.ts';
 
 const store = new CaptureStore(sessionStorage);
 const webRequests = new WebRequestCapture(sessionStorage, (tabId, capture) => store.add(tabId, capture));
-const hooks: HookRegistry = {
-  register: (origin) => registerHook(origin, { hook: hookFile, relay: relayFile }),
-  unregister: unregisterHook,
-  origins: registeredHookOrigins,
-};
+const hooks = new PageHooks({
+  scripting: scriptingPort,
+  settings: hookSettingsStore,
+  files: { hook: hookFile, relay: relayFile },
+  pattern: pagePattern,
+  patternsHavePorts: patternsHavePorts(),
+});
 const handle = createHandler({
   store,
   hooks,
   tabUrl,
-  hasHookAccess: async (origin) => (await hasScripting()) && (await hasOrigin(origin)),
+  hasHookAccess: hasOrigin,
   now: () => Date.now(),
 });
 
@@ -83,11 +86,19 @@ onMessage((message, sender) =>
   }),
 );
 
-// Registrations persist across sessions: one an older version made for a non-concrete origin goes now.
-removeNonConcreteHooks(hooks)
-  .then((removed) => {
-    if (removed.length > 0)
-      console.warn('[step-up inspector] removed page hooks of non-concrete origins:', removed.join(', '));
+// Every start (install, update, browser start, a restart of the worker) checks the page hook's registrations
+// against the settings and repairs what differs: on by default on the loopback hosts, from their first page.
+hooks
+  .ensure()
+  .then(({ registered, updated, removed }) => {
+    // For the tests, like the boot marker below: what this start had to repair.
+    (globalThis as { __stepupHookRepairs?: unknown }).__stepupHookRepairs = { registered, updated, removed };
+    const changed = [...registered, ...updated, ...removed];
+    if (changed.length > 0)
+      console.info(
+        '[step-up inspector] page hook registrations repaired:',
+        JSON.stringify({ registered, updated, removed }),
+      );
   })
   .catch(report);
 

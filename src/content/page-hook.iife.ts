@@ -1,9 +1,11 @@
 /**
- * The opt-in page hook, injected into the MAIN world at document_start of sites the user chose, so that
- * step-up traffic is captured with bodies before DevTools is opened. It runs on every fetch of the page:
- * anything that is not step-up traffic must pass through with one string search and no allocation (the
- * bench measures it: docs/performance.md).
- * It reads copies (Response.clone) and never changes what the page sends or receives.
+ * The page hook, injected into the MAIN world at document_start of every frame of the loopback origins (on by
+ * default; each can be switched off) and of the origins the user opted in, so that step-up traffic is captured
+ * with bodies while DevTools is closed. It runs on every fetch of the page: anything that is not step-up
+ * traffic must pass through with one string search and no allocation (the bench measures it:
+ * docs/performance.md).
+ * It reads copies (Response.clone) and never changes what the page sends or receives. Told to stand down by
+ * its relay (an origin switched off that the browser could not leave out), it captures nothing more.
  *
  * What it captured waits in a queue and goes to the isolated relay once the page has been quiet for QUIET_MS
  * (at most MAX_WAIT_MS after the first), in an idle moment of the page's main thread, and at once when the
@@ -11,7 +13,7 @@
  * handles it before dispatchEvent returns, so nothing is left behind in a message queue when the page goes.
  */
 import { isStepUpApiUrl } from '../core/capture/relevance.ts';
-import { HOOK_EVENT, MAX_PAGE_BATCH } from '../shared/messages.ts';
+import { HOOK_EVENT, HOOK_OFF_EVENT, MAX_PAGE_BATCH } from '../shared/messages.ts';
 
 type Hdr = { name: string; value: string };
 type Bdy = { kind: 'absent' } | { kind: 'text'; text: string; truncated?: boolean; size?: number };
@@ -54,6 +56,7 @@ let firstAt = 0;
 let lastAt = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let waitingForIdle = false;
+let off = false;
 
 function flush(): void {
   if (timer !== undefined) cancel(timer);
@@ -88,6 +91,7 @@ function wake(): void {
 }
 
 function post(build: () => Record<string, unknown>): void {
+  if (off) return;
   lastAt = Date.now();
   if (queue.length === 0) firstAt = lastAt;
   queue.push(build);
@@ -96,16 +100,16 @@ function post(build: () => Record<string, unknown>): void {
 }
 
 w.addEventListener('pagehide', flush);
+doc.addEventListener(HOOK_OFF_EVENT, () => {
+  off = true;
+  queue = [];
+});
 doc.addEventListener('visibilitychange', () => {
   if (doc.visibilityState === 'hidden') flush();
 });
 
 function bearer(auth: string | null | undefined): boolean {
   return auth != null && BEARER_JWT.test(auth.trim());
-}
-
-function relevant(url: string, auth: string | null | undefined): boolean {
-  return isStepUpApiUrl(url) || bearer(auth);
 }
 
 /**
@@ -124,18 +128,20 @@ function authOf(headers: HeadersInit): string | null {
   return null;
 }
 
+/** The URL as fetch and XHR resolve it: against the document's base URL. */
 function absolute(url: string): string {
   try {
-    return new URL(url, w.location.href).href;
+    return new URL(url, doc.baseURI).href;
   } catch {
     return url;
   }
 }
 
+/** Shared by every exchange without a body: only ever serialised. */
+const absent: Bdy = { kind: 'absent' };
+
 function bodyOf(body: unknown): Bdy {
-  if (typeof body === 'string') return text(body);
-  if (body instanceof URLSearchParams) return text(body.toString());
-  return { kind: 'absent' };
+  return typeof body === 'string' || body instanceof URLSearchParams ? text(String(body)) : absent;
 }
 
 if (!w.__stepupHook) {
@@ -143,6 +149,7 @@ if (!w.__stepupHook) {
   const originalFetch = w.fetch;
 
   w.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    if (off) return originalFetch.call(this, input, init);
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const initHeaders = init?.headers;
     // Fast path: no step-up marker in the URL and no bearer JWT in the Authorization header, if any; found
@@ -181,43 +188,30 @@ if (!w.__stepupHook) {
       const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
       return { method, url: absolute(url), requestHeaders, startedAt };
     };
-    // When the response arrives only the clone is made (it must precede the page's own read of the body);
-    // the exchange is built and sent later, when the page is idle.
+    // When the response arrives only the clone is made (it must precede the page's own read of the body,
+    // and does: this reaction was attached first); the exchange is built and sent later, when the page is idle.
     void (async () => {
-      let response: Response;
+      let response: Response | undefined;
+      let failure: unknown;
+      let responseText: string | undefined;
       try {
         response = await result;
+        responseText = await response.clone().text();
       } catch (error) {
-        const requestBody = requestCopy ? text(await requestCopy.catch(() => '')) : bodyOf(init?.body);
-        const endedAt = Date.now();
-        post(() => ({
-          ...base(),
-          requestBody,
-          status: 0,
-          responseHeaders: [],
-          responseBody: { kind: 'absent' },
-          endedAt,
-          error: String(error),
-        }));
-        return;
+        // A failed fetch; or a body already used, or unreadable: then headers and status only.
+        if (!response) failure = error;
       }
-      let copy: Response | undefined;
-      try {
-        copy = response.clone();
-      } catch {
-        copy = undefined; // the body was already used: headers and status only
-      }
-      const responseText = copy ? await copy.text().catch(() => undefined) : undefined;
       const endedAt = Date.now();
       const requestText = requestCopy ? await requestCopy.catch(() => '') : undefined;
       post(() => ({
         ...base(),
         requestBody: requestText !== undefined ? text(requestText) : bodyOf(init?.body),
-        status: response.status,
-        statusText: response.statusText,
-        responseHeaders: list(response.headers),
-        responseBody: responseText === undefined ? { kind: 'absent' } : text(responseText),
+        status: response?.status ?? 0,
+        statusText: response?.statusText,
+        responseHeaders: response ? list(response.headers) : [],
+        responseBody: responseText === undefined ? absent : text(responseText),
         endedAt,
+        ...(response ? {} : { error: String(failure) }),
       }));
     })();
     return result;
@@ -230,8 +224,7 @@ if (!w.__stepupHook) {
   type Tracked = XMLHttpRequest & { __stepup?: { method: string; url: string; headers: Hdr[] } };
 
   XHR.open = function (this: Tracked, method: string, url: string | URL, ...rest: unknown[]) {
-    const href = String(url);
-    this.__stepup = { method: method.toUpperCase(), url: href, headers: [] };
+    this.__stepup = { method: method.toUpperCase(), url: String(url), headers: [] };
     return (open as (...args: unknown[]) => void).call(this, method, url, ...rest);
   } as typeof XHR.open;
 
@@ -243,7 +236,7 @@ if (!w.__stepupHook) {
   XHR.send = function (this: Tracked, body?: Document | XMLHttpRequestBodyInit | null) {
     const info = this.__stepup;
     const auth = info?.headers.find((h) => h.name.toLowerCase() === 'authorization')?.value;
-    if (info && relevant(info.url, auth)) {
+    if (info && !off && (isStepUpApiUrl(info.url) || bearer(auth))) {
       const startedAt = Date.now();
       const requestBody = bodyOf(body);
       this.addEventListener('loadend', () => {
@@ -254,18 +247,18 @@ if (!w.__stepupHook) {
             this.responseType === '' || this.responseType === 'text'
               ? this.responseText
               : this.responseType === 'json'
-                ? JSON.stringify(this.response)
+                ? stringify(this.response)
                 : undefined;
         } catch {
           responseText = undefined;
         }
+        // One `name: value` line per header, each ended by CRLF (the XHR standard's own format).
         const responseHeaders = this.getAllResponseHeaders()
-          .trim()
-          .split(/[\r\n]+/)
+          .split('\r\n')
           .filter(Boolean)
           .map((line) => {
             const at = line.indexOf(':');
-            return { name: line.slice(0, at).trim(), value: line.slice(at + 1).trim() };
+            return { name: line.slice(0, at), value: line.slice(at + 2) };
           });
         post(() => ({
           method: info.method,
@@ -275,7 +268,7 @@ if (!w.__stepupHook) {
           status: this.status,
           statusText: this.statusText,
           responseHeaders,
-          responseBody: responseText === undefined ? { kind: 'absent' } : text(responseText),
+          responseBody: responseText === undefined ? absent : text(responseText),
           startedAt,
           endedAt,
           ...(this.status === 0 ? { error: 'XMLHttpRequest failed' } : {}),

@@ -10,22 +10,41 @@
  */
 import {
   HOOK_EVENT,
+  HOOK_OFF_EVENT,
   MAX_PAGE_BATCH,
   MAX_PAGE_MESSAGE_CHARS,
   PROTOCOL_VERSION,
   parseHookDetail,
 } from '../shared/messages.ts';
 import { sendToBackground } from '../platform/runtime.ts';
+import { pageHookStandsDown } from '../platform/scripting.ts';
 
-let chain: Promise<unknown> = Promise.resolve();
 /** Exchanges received since the last send, in order (null: refused here, counted by the worker), and sizes. */
 let pending: { exchange: unknown; chars: number }[] = [];
 let scheduled = false;
 
+/**
+ * Where the hook must not run and the browser could not leave this frame out (Firefox's patterns have no
+ * port), the hook is told to stand down and nothing is forwarded; the worker drops such a frame's reports
+ * anyway. `location` here is the isolated world's, which the page cannot replace. Sends wait for the answer.
+ */
+let standingDown = false;
+let chain: Promise<unknown> = pageHookStandsDown(location.origin).then(
+  (down) => {
+    if (!down) return;
+    standingDown = true;
+    pending = [];
+    document.dispatchEvent(new CustomEvent(HOOK_OFF_EVENT));
+  },
+  () => undefined,
+);
+
 function send(exchanges: unknown[]): void {
   // Chained so batches arrive in order; sendToBackground retries while the worker restarts.
   chain = chain
-    .then(() => sendToBackground({ v: PROTOCOL_VERSION, type: 'pageExchanges', exchanges }))
+    .then(() =>
+      standingDown ? undefined : sendToBackground({ v: PROTOCOL_VERSION, type: 'pageExchanges', exchanges }),
+    )
     .catch(() => undefined);
 }
 
@@ -48,6 +67,7 @@ function flush(): void {
 }
 
 document.addEventListener(HOOK_EVENT, (event: Event) => {
+  if (standingDown) return;
   const detail: unknown = (event as CustomEvent<unknown>).detail;
   const exchange = parseHookDetail(detail);
   pending.push({ exchange, chars: exchange === null ? 4 : (detail as string).length });

@@ -1,7 +1,7 @@
 /**
- * Optional host permissions, asked for one site at a time when the user turns the page hook on, together
- * with the optional `scripting` permission the hook is registered with (src/shared/permissions.ts): one
- * request, one prompt at most (Chrome and Firefox show none for `scripting` itself).
+ * Host permissions and match patterns. The page hook is on by default on the loopback hosts, granted at
+ * install with `scripting` (src/shared/permissions.ts); another origin is asked for one at a time when the
+ * user turns the hook on there: one request, one prompt at most.
  *
  * Firefox differs: a match pattern with a port (`http://localhost:5173/*`) is accepted but never matches
  * (Firefox's patterns have no port, and `permissions.contains` says false even with `http://localhost/*`
@@ -10,11 +10,10 @@
  * (granted at install from Firefox 127); callers check with `hasOrigin` rather than assume. The request must
  * still be the first call of the click handler: Firefox refuses it outside a user gesture.
  */
-import { PAGE_HOOK_PERMISSIONS } from '../shared/permissions.ts';
 import { browser } from './browser.ts';
 import { isFirefox } from './target.ts';
 
-/** The match pattern of one origin's pages: `<origin>/*` (in Firefox without the port). */
+/** The match pattern a permission for one origin is asked and checked with: `<origin>/*` (in Firefox without the port). */
 export function originPattern(origin: string): string {
   if (isFirefox()) {
     const url = new URL(origin);
@@ -23,16 +22,30 @@ export function originPattern(origin: string): string {
   return `${origin}/*`;
 }
 
+/** Whether this browser's match patterns tell ports apart (Chrome), or cover every port of a host (Firefox). */
+export function patternsHavePorts(): boolean {
+  return !isFirefox();
+}
+
 /**
- * Asks for what the page hook on `origin` needs: host access to the origin and `scripting`. Must run inside
- * a user gesture in an extension page, as the first call of the click handler (Firefox refuses it after an
- * await).
+ * The narrowest match pattern for the pages of `origin`. In Chrome it names the port even when it is the
+ * scheme's default (`https://app.example:443/*`): a pattern without one matches every port of the host. In
+ * Firefox it covers every port of the host ({@link originPattern}).
+ */
+export function pagePattern(origin: string): string {
+  if (isFirefox()) return originPattern(origin);
+  const url = new URL(origin);
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.protocol}//${url.hostname}:${port}/*`;
+}
+
+/**
+ * Asks for host access to `origin`, which the page hook needs there (`scripting` is part of the install). Must
+ * run inside a user gesture in an extension page, as the first call of the click handler (Firefox refuses it
+ * after an await). Resolves at once, with no prompt, when the access is held (the loopback hosts).
  */
 export function requestPageHookAccess(origin: string): Promise<boolean> {
-  return browser.permissions.request({
-    origins: [originPattern(origin)],
-    permissions: [...PAGE_HOOK_PERMISSIONS],
-  });
+  return browser.permissions.request({ origins: [originPattern(origin)] });
 }
 
 export function hasOrigin(origin: string): Promise<boolean> {

@@ -6,6 +6,8 @@ export interface SenderInfo {
   tabId?: number;
   /** The sender's document URL. */
   url?: string;
+  /** The sender's document origin, as the browser reports it (set for about:blank and srcdoc frames too). */
+  origin?: string;
   /** True when the sender is one of this extension's own pages (not a content script in a web page). */
   isExtensionPage: boolean;
 }
@@ -19,6 +21,8 @@ function describeSender(sender: Runtime.MessageSender): SenderInfo {
   };
   if (sender.tab?.id !== undefined) info.tabId = sender.tab.id;
   if (sender.url !== undefined) info.url = sender.url;
+  const origin = (sender as { origin?: unknown }).origin;
+  if (typeof origin === 'string') info.origin = origin;
   return info;
 }
 

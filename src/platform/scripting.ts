@@ -1,96 +1,91 @@
 /**
- * Registering the opt-in page hook (MAIN world) and its relay (isolated world) for chosen sites.
+ * The page hook's platform side: the registered content scripts (the MAIN-world hook and its isolated-world
+ * relay), and the user's hook settings in `storage.local`. Which scripts should be registered is decided by
+ * the worker (src/background/page-hooks.ts); this module only reaches the browser.
  *
- * Firefox runs registered scripts in the MAIN world from version 128 (the add-on's minimum). Its match
- * patterns have no port (see permissions.ts), so there the hook of `http://localhost:5173` covers every port
- * of localhost, and two opted-in origins on one host share one pattern. The relay is then registered once
- * per pattern (two relays in a page would forward every exchange twice) and kept while any origin of the
- * pattern is opted in; the hook guards itself against running twice.
+ * Firefox runs registered scripts in the MAIN world, and takes `matchOriginAsFallback`, from version 128 (the
+ * add-on's minimum). Its match patterns have no port (see permissions.ts): a registration covers every port
+ * of its host, and a switched-off port cannot be excluded by a pattern. There the relay asks the settings
+ * when it starts and, on an origin where the hook is not on, tells the hook to stand down
+ * ({@link pageHookStandsDown}); the worker drops whatever such a frame still reports, in both browsers.
  */
-import { PAGE_HOOK_PERMISSIONS } from '../shared/permissions.ts';
+import {
+  NO_PAGE_HOOK_SETTINGS,
+  pageHookOn,
+  parsePageHookSettings,
+  type PageHookSettings,
+} from '../shared/permissions.ts';
+import { storageKeys } from '../shared/messages.ts';
 import { browser } from './browser.ts';
-import { originPattern } from './permissions.ts';
 import { isFirefox } from './target.ts';
 
-export interface HookScripts {
-  /** Built file of the MAIN-world hook. */
-  hook: string;
-  /** Built file of the isolated-world relay. */
-  relay: string;
+/** One registered content script, as far as the page hook's registrations use the fields. */
+export interface ContentScript {
+  id: string;
+  matches: string[];
+  excludeMatches?: string[];
+  js: string[];
+  runAt: 'document_start' | 'document_end' | 'document_idle';
+  allFrames: boolean;
+  matchOriginAsFallback: boolean;
+  world?: 'ISOLATED' | 'MAIN';
+  persistAcrossSessions: boolean;
 }
 
-const HOOK_PREFIX = 'stepup-hook:';
-const idFor = (origin: string, part: 'hook' | 'relay') => `stepup-${part}:${origin}`;
-/** Firefox's relay id: one per match pattern. */
-const sharedRelayId = (origin: string) => `stepup-relay:${originPattern(origin)}`;
-
-/**
- * Whether the optional `scripting` permission is held (asked for with the page hook's origin). Without it
- * `browser.scripting` is undefined; after a grant both browsers expose it to running contexts at once.
- */
-export function hasScripting(): Promise<boolean> {
-  return browser.permissions.contains({ permissions: [...PAGE_HOOK_PERMISSIONS] });
+/** The scripting calls the worker's registry makes (a fake in the unit tests). */
+export interface ScriptingPort {
+  /** The extension's registered content scripts (every field the browser reports; absent ones at their defaults). */
+  registered(): Promise<Partial<ContentScript>[]>;
+  register(scripts: ContentScript[]): Promise<void>;
+  /** Replaces every field of already registered scripts, in one step (no page loads between two states). */
+  update(scripts: ContentScript[]): Promise<void>;
+  unregister(ids: string[]): Promise<void>;
 }
 
-/** The scripting API, or an error that says which permission is missing. */
-function scripting(): NonNullable<typeof browser.scripting> {
-  const api = (browser as { scripting?: typeof browser.scripting }).scripting;
-  if (!api) throw new Error('the scripting permission is not granted: turn the page hook on from the panel');
+type Scripting = NonNullable<typeof browser.scripting>;
+type RegisteredScript = Parameters<Scripting['registerContentScripts']>[0][number];
+
+function scripting(): Scripting {
+  // `scripting` is part of the install; a build without it cannot register anything.
+  const api = (browser as { scripting?: Scripting }).scripting;
+  if (!api) throw new Error('the scripting permission is missing from this build of the extension');
   return api;
 }
 
-export async function registerHook(origin: string, files: HookScripts): Promise<void> {
-  await unregisterHook(origin);
-  const matches = [originPattern(origin)];
-  const relayId = isFirefox() ? sharedRelayId(origin) : idFor(origin, 'relay');
-  const relayPresent =
-    isFirefox() && (await scripting().getRegisteredContentScripts({ ids: [relayId] })).length > 0;
-  await scripting().registerContentScripts([
-    // Both at document_start so the hook wraps fetch before the page's first script runs.
-    ...(relayPresent
-      ? []
-      : [
-          {
-            id: relayId,
-            matches,
-            js: [files.relay],
-            runAt: 'document_start' as const,
-            allFrames: false,
-            persistAcrossSessions: true,
-          },
-        ]),
-    {
-      id: idFor(origin, 'hook'),
-      matches,
-      js: [files.hook],
-      runAt: 'document_start',
-      allFrames: false,
-      world: 'MAIN',
-      persistAcrossSessions: true,
-    },
-  ]);
-}
+const toBrowser = (script: ContentScript): RegisteredScript => script as unknown as RegisteredScript;
 
-export async function unregisterHook(origin: string): Promise<void> {
-  // Without the permission nothing can have been registered (or unregistered) through this module.
-  if (!(await hasScripting())) return;
-  const ids = isFirefox()
-    ? await firefoxIdsToUnregister(origin)
-    : [idFor(origin, 'hook'), idFor(origin, 'relay')];
-  const existing = await scripting().getRegisteredContentScripts({ ids });
-  if (existing.length > 0) await scripting().unregisterContentScripts({ ids: existing.map((s) => s.id) });
-}
+export const scriptingPort: ScriptingPort = {
+  async registered() {
+    return (await scripting().getRegisteredContentScripts()) as Partial<ContentScript>[];
+  },
+  async register(scripts) {
+    if (scripts.length > 0) await scripting().registerContentScripts(scripts.map(toBrowser));
+  },
+  async update(scripts) {
+    if (scripts.length > 0) await scripting().updateContentScripts(scripts.map(toBrowser));
+  },
+  async unregister(ids) {
+    if (ids.length > 0) await scripting().unregisterContentScripts({ ids });
+  },
+};
 
-/** The origin's hook, and its pattern's relay unless another opted-in origin still uses it. */
-async function firefoxIdsToUnregister(origin: string): Promise<string[]> {
-  const hook = idFor(origin, 'hook');
-  const relay = sharedRelayId(origin);
-  const otherOrigins = (await registeredHookOrigins()).filter((o) => o !== origin);
-  return otherOrigins.some((o) => sharedRelayId(o) === relay) ? [hook] : [hook, relay];
-}
+/** The page hook settings in `storage.local` (the browser keeps it across restarts; the worker writes it). */
+export const hookSettingsStore = {
+  async read(): Promise<unknown> {
+    return (await browser.storage.local.get(storageKeys.pageHookSettings))[storageKeys.pageHookSettings];
+  },
+  write(settings: PageHookSettings): Promise<void> {
+    return browser.storage.local.set({ [storageKeys.pageHookSettings]: settings });
+  },
+};
 
-export async function registeredHookOrigins(): Promise<string[]> {
-  if (!(await hasScripting())) return [];
-  const scripts = await scripting().getRegisteredContentScripts();
-  return scripts.filter((s) => s.id.startsWith(HOOK_PREFIX)).map((s) => s.id.slice(HOOK_PREFIX.length));
+/**
+ * Whether the page hook injected in this frame must stand down: true only in Firefox, on an origin where the
+ * user does not want it (its patterns could not leave the frame out). In Chrome the registrations match
+ * exactly the origins where the hook is on, so nothing is asked.
+ */
+export async function pageHookStandsDown(origin: string): Promise<boolean> {
+  if (!isFirefox()) return false;
+  const settings = parsePageHookSettings(await hookSettingsStore.read());
+  return !pageHookOn(settings ?? NO_PAGE_HOOK_SETTINGS, origin);
 }

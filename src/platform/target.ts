@@ -11,10 +11,10 @@
  * | DevTools network bodies | `getContent(cb(content, encoding))` | `getContent()` → `[content, mimeType]`, rejects when the monitor has no body | devtools.ts |
  * | `devtools.panels.create` paths | from the extension root | from the calling page | devtools.ts |
  * | storage.session quota | 10 MB of JSON, enforced | 10 MB of structured-clone bytes, enforced only in recent versions | storage.ts |
- * | match pattern with a port | matches that port | accepted but matches nothing: the port is dropped (every port) | permissions.ts, scripting.ts |
+ * | match pattern with a port | matches that port | accepted but matches nothing: the port is dropped (every port); a switched-off port is left out by the relay and the worker | permissions.ts, scripting.ts |
  * | host permissions | granted at install | granted at install (127+), withdrawable by the user at any time | permissions.ts |
  * | background capture | optional `webRequest` + step-up API hosts, asked together | part of the install | vite.config.ts (manifest), background-capture.ts |
- * | optional `scripting` | no prompt of its own; the API appears in running contexts once granted | the same (`OptionalPermissionNoPrompt`) | scripting.ts, page.ts |
+ * | `scripting` | part of the install (the page hook is on by default on loopback), no warning | the same | manifest |
  */
 import { browser } from './browser.ts';
 

@@ -15,6 +15,12 @@ export const PROTOCOL_VERSION = 1;
  */
 export const HOOK_EVENT = 'stepup-inspector:hook';
 
+/**
+ * Type of the DOM event by which the relay tells the page hook of its frame to stand down: captures nothing
+ * more, sends nothing more (Firefox, on an origin where the hook is off; see platform/scripting.ts).
+ */
+export const HOOK_OFF_EVENT = 'stepup-inspector:off';
+
 /** Largest page-hook message the relay forwards (characters of JSON); bodies are capped before this. */
 export const MAX_PAGE_MESSAGE_CHARS = 2_000_000;
 
@@ -79,17 +85,31 @@ export type ToBackground =
   | { v: 1; type: 'clearLog'; tabId: number }
   | { v: 1; type: 'setPreserve'; tabId: number; preserve: boolean }
   /**
-   * Turns the page hook on or off for one concrete origin. Turning it on names the inspected tab: the worker
-   * registers only when that tab, as the browser reports it, is on exactly that origin.
+   * Turns the page hook on or off for one concrete origin (on a loopback origin: takes it off or puts it on
+   * the list of origins switched off). Turning it on names the inspected tab: the worker agrees only when
+   * that tab, as the browser reports it, is on exactly that origin.
    */
   | { v: 1; type: 'setHook'; origin: string; enabled: boolean; tabId?: number }
+  /** Whether the page hook runs on one concrete origin, and whether by default. */
+  | { v: 1; type: 'getHook'; origin: string }
+  /** The origins the user opted in (the loopback origins, on by default, are not listed). */
   | { v: 1; type: 'getHookOrigins' }
   /** The origin of a tab's page as the browser reports it to the extension (null when it does not). */
   | { v: 1; type: 'getTabOrigin'; tabId: number }
   | { v: 1; type: 'recordInspectorExchange'; tabId: number; exchange: HttpExchange };
 
+/** Where the page hook stands on one origin (answers `getHook` and `setHook`). */
+export interface HookStatus {
+  origin: string;
+  /** The hook runs in this origin's pages and frames from page load (and the extension may access it). */
+  on: boolean;
+  /** A loopback origin: on unless the user switched it off. */
+  byDefault: boolean;
+}
+
 export type BackgroundReply =
-  { ok: true; hookOrigins?: string[]; origin?: string | null } | { ok: false; error: string };
+  | { ok: true; hookOrigins?: string[]; hook?: HookStatus; origin?: string | null }
+  | { ok: false; error: string };
 
 /** What the page hook sends, as JSON text (forgeable by the page: the relay and the worker validate it). */
 export interface HookMessage {
@@ -129,6 +149,9 @@ export function parseToBackground(message: unknown): ToBackground | null {
         ...(message.tabId !== undefined ? { tabId: message.tabId } : {}),
       };
     }
+    case 'getHook':
+      // Only typed here, as for setHook: the worker says why an origin is not one.
+      return typeof message.origin === 'string' ? { v: 1, type: 'getHook', origin: message.origin } : null;
     case 'getHookOrigins':
       return { v: 1, type: 'getHookOrigins' };
     case 'getTabOrigin':
@@ -206,7 +229,8 @@ export const storageKeys = {
   tab: (tabId: number) => `tab:${tabId}`,
   exchange: (id: string) => `ex:${id}`,
   pending: (requestId: string) => `wr:${requestId}`,
-  hookOrigins: 'hook-origins',
+  /** In `storage.local`: the page hook's settings (src/shared/permissions.ts, `PageHookSettings`). */
+  pageHookSettings: 'page-hook',
   /** The tabs whose logs hold page-only exchanges: where to evict first when the storage quota is reached. */
   pageTabs: 'page-tabs',
   /** Set when background capture was granted since the extension started: it works from its next start. */

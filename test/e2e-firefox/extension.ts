@@ -38,9 +38,9 @@ export function readLog(probe: Page, tabId: number): Promise<TabLog> {
 }
 
 /**
- * Asks for what the page hook on `origin` needs (host access and the optional `scripting`) from a click in
- * the probe, as the panel's toggle does: Firefox takes permissions.request only from a user input handler.
- * Neither needs a prompt there (localhost is part of the install; `scripting` has none).
+ * Asks for what the page hook on `origin` needs (host access; `scripting` is part of the install) from a click
+ * in the probe, as the panel's toggle does: Firefox takes permissions.request only from a user input handler.
+ * No prompt for localhost, part of the install.
  */
 export async function grantPageHook(probe: Page, origin: string): Promise<void> {
   await probe.evaluate((o) => {
@@ -51,10 +51,7 @@ export async function grantPageHook(probe: Page, origin: string): Promise<void> 
     button.style.cssText = 'position:fixed;top:0;left:0;z-index:99999';
     const host = new URL(o);
     button.addEventListener('click', () => {
-      const granted = api.permissions.request({
-        permissions: ['scripting'],
-        origins: [`${host.protocol}//${host.hostname}/*`],
-      });
+      const granted = api.permissions.request({ origins: [`${host.protocol}//${host.hostname}/*`] });
       (window as unknown as { __granted: Promise<boolean> }).__granted = granted;
     });
     document.body.append(button);

@@ -19,9 +19,12 @@ import { PROJECT_ROOT, startStack, type Stack } from '../../demo/stack.ts';
 import type { HttpExchange } from '../../src/core/http/exchange.ts';
 import { ensureFirefox } from '../../scripts/ensure-firefox.mjs';
 import { OtpReader } from '../e2e/harness/otp.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   BACKGROUND_CAPTURE_HOSTS,
   BACKGROUND_CAPTURE_PERMISSIONS,
+  LOOPBACK_HOST_PERMISSIONS,
   PAGE_HOOK_PERMISSIONS,
 } from '../../src/shared/permissions.ts';
 import { backgroundState, suspendBackground } from './chrome-scope.ts';
@@ -106,12 +109,12 @@ const tests: Test[] = [
       assert.equal(addonId, ADDON_ID);
       assert.deepEqual(firefox['devtools_page'], source['devtools_page']);
       // Background capture (webRequest and the step-up API hosts it observes) is optional in Chrome only:
-      // part of the install in Firefox, always on. The page hook's scripting stays optional in both.
+      // part of the install in Firefox, always on. The page hook's scripting is part of the install in both.
       assert.deepEqual(firefox['permissions'], [
         ...(source['permissions'] as string[]),
         ...BACKGROUND_CAPTURE_PERMISSIONS,
       ]);
-      assert.deepEqual(firefox['optional_permissions'], [...PAGE_HOOK_PERMISSIONS]);
+      assert.deepEqual(firefox['optional_permissions'], []);
       assert.deepEqual(firefox['host_permissions'], [
         ...(source['host_permissions'] as string[]),
         ...BACKGROUND_CAPTURE_HOSTS,
@@ -122,20 +125,24 @@ const tests: Test[] = [
           (h) => !BACKGROUND_CAPTURE_HOSTS.includes(h),
         ),
       );
-      // What Firefox made of it: granted at install, and scripting not (until the hook asks for it).
+      // What Firefox made of it: granted at install, the page hook's scripting and loopback hosts too.
       const probe = await openExtensionPage(browser, PANEL_PATH);
       try {
         const held = await probe.evaluate(
-          async (hosts) => {
+          async (hosts, hook, loopback) => {
             const api = (globalThis as unknown as { browser: ExtensionApi }).browser;
             return {
               capture: await api.permissions.contains({ permissions: ['webRequest'], origins: hosts }),
+              hook: await api.permissions.contains({ permissions: hook, origins: loopback }),
               all: await api.permissions.getAll(),
             };
           },
           [...BACKGROUND_CAPTURE_HOSTS],
+          [...PAGE_HOOK_PERMISSIONS],
+          [...LOOPBACK_HOST_PERMISSIONS],
         );
         assert.equal(held.capture, true, JSON.stringify(held.all));
+        assert.equal(held.hook, true, JSON.stringify(held.all));
       } finally {
         await probe.close();
       }
@@ -143,25 +150,18 @@ const tests: Test[] = [
   },
   {
     name: 'panel as a page: transfer:write with the real SDK shows its challenge lane, completed',
-    async run({ browser, otp, newDemoPage, demoOrigin }) {
+    async run({ browser, otp, newDemoPage }) {
       const demoPage = await newDemoPage();
       const probe = await openExtensionPage(browser, PANEL_PATH);
       const tabId = await tabIdOf(probe, demoPage.url());
       const panel = await openExtensionPage(browser, `${PANEL_PATH}?tabId=${tabId}`);
       try {
-        // "Capture before DevTools opens", from the panel's own toolbar: the click is the user gesture that
-        // Firefox's permissions.request needs; localhost is granted already (host_permissions): no prompt.
+        // "From page load" is on by default on localhost: nothing to click, the demo had the hook from its load.
         const toggle = '[data-testid="hook-toggle"]';
-        await waitFor('the hook toggle to be enabled', () =>
-          panel.$eval(toggle, (el) => !(el as HTMLInputElement).disabled),
-        );
-        await panel.locator(toggle).click();
-        await waitFor('the hook toggle to stay checked', () =>
+        await waitFor('the hook toggle to show on', () =>
           panel.$eval(toggle, (el) => (el as HTMLInputElement).checked && !(el as HTMLInputElement).disabled),
         );
         await demoPage.bringToFront();
-        await demoPage.reload();
-        await demoPage.waitForSelector('[data-testid="flow-login"]');
 
         await loginWithPhone(demoPage, otp);
         await stepUpTransfer(demoPage, otp);
@@ -183,77 +183,107 @@ const tests: Test[] = [
         assert.match(lane.text, /completed/);
         assert.equal(lane.status, 'completed');
       } finally {
-        await setHook(probe, demoOrigin, false);
         await Promise.all([panel.close(), probe.close()]);
       }
     },
   },
   {
     name: 'capture: every session-API request served is logged once, with its DPoP proof and both bodies',
-    async run({ browser, otp, newDemoPage, stack, demoOrigin }) {
+    async run({ browser, otp, newDemoPage, stack }) {
       const probe = await openExtensionPage(browser, PANEL_PATH);
       const demoPage = await newDemoPage();
       const tabId = await tabIdOf(probe, demoPage.url());
-      await setHook(probe, demoOrigin, true, tabId);
       try {
-        await reloadDemo(demoPage);
+        // On localhost the hook is on from page load by default: nothing turned on.
+        await demoPage.bringToFront();
         await loginWithPhone(demoPage, otp);
         await stepUpTransfer(demoPage, otp);
         await expectCapturedAsServed(probe, tabId, stack.emulator.requests, 'page-hook');
       } finally {
-        await setHook(probe, demoOrigin, false);
         await probe.close();
       }
     },
   },
   {
-    name: 'page hook on two ports of one host: one relay (patterns have no port), kept until the last is off',
+    name: 'page hook switched off on one port of localhost: the other port keeps it (patterns have no port: the relay stands down)',
     async run({ browser, demoOrigin, newDemoPage, stack }) {
       const probe = await openExtensionPage(browser, PANEL_PATH);
-      // Two origins on one host, each with a tab on it (the worker registers a hook only for an origin the
-      // named tab is on): the demo app and the RFC 9470 demo API, on another port of localhost.
+      // Another port of localhost, with a page that fetches the session API when asked.
+      const server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end('<!doctype html><title>other port</title><p>other port</p>');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const otherOrigin = `http://localhost:${(server.address() as AddressInfo).port}`;
       const demoPage = await newDemoPage();
       const otherPage = await browser.newPage();
-      await otherPage.goto(`${stack.rfc9470.url}/__rfc9470/health`);
-      const other = new URL(stack.rfc9470.url).origin;
       const registered = () =>
         probe.evaluate(async () => {
           const api = (globalThis as unknown as { browser: ExtensionApi }).browser;
           const scripts = await api.scripting.getRegisteredContentScripts();
-          return scripts.map((s) => `${s.id} ${(s.matches ?? []).join()} ${s.world ?? 'ISOLATED'}`).sort();
+          return scripts
+            .map(
+              (s) =>
+                `${s.id} ${(s.matches ?? []).length} ${(s.excludeMatches ?? []).join()} ${s.world ?? 'ISOLATED'} ` +
+                `allFrames=${String(s.allFrames)} fallback=${String((s as { matchOriginAsFallback?: boolean }).matchOriginAsFallback)} ${s.runAt ?? ''}`,
+            )
+            .sort();
         });
-      try {
-        await setHook(probe, demoOrigin, true, await tabIdOf(probe, demoPage.url()));
-        await setHook(probe, other, true, await tabIdOf(probe, otherPage.url()));
-        assert.deepEqual(
-          await registered(),
-          [
-            `stepup-hook:${demoOrigin} http://localhost/* MAIN`,
-            `stepup-hook:${other} http://localhost/* MAIN`,
-            'stepup-relay:http://localhost/* http://localhost/* ISOLATED',
-          ].sort(),
+      const fetchTagged = (page: Page, tag: string) =>
+        page.evaluate(
+          (url) => fetch(url, { credentials: 'include' }).then((r) => r.text()),
+          `https://${stack.domain}/v1/session/password/compliancy?i=${tag}`,
         );
+      const sourcesOf = async (tabId: number, tag: string) =>
+        (await readLog(probe, tabId)).exchanges
+          .filter((x) => x.url.endsWith(`?i=${tag}`))
+          .map((x) => x.sources);
+      // Every frame, and the frames without a URL of their own, from document_start; read back as registered.
+      const onByDefault = [
+        `stepup-loopback:hook ${LOOPBACK_HOST_PERMISSIONS.length}  MAIN allFrames=true fallback=true document_start`,
+        `stepup-loopback:relay ${LOOPBACK_HOST_PERMISSIONS.length}  ISOLATED allFrames=true fallback=true document_start`,
+      ];
+      try {
+        await otherPage.goto(`${otherOrigin}/`);
+        const demoTab = await tabIdOf(probe, demoPage.url());
+        const otherTab = await tabIdOf(probe, otherPage.url());
+        assert.deepEqual(await registered(), onByDefault);
         await setHook(probe, demoOrigin, false);
-        assert.deepEqual(await registered(), [
-          `stepup-hook:${other} http://localhost/* MAIN`,
-          'stepup-relay:http://localhost/* http://localhost/* ISOLATED',
-        ]);
-        await setHook(probe, other, false);
-        assert.deepEqual(await registered(), []);
+        // Firefox cannot leave one port out of a pattern: the registrations stay as they are.
+        assert.deepEqual(await registered(), onByDefault);
+        await reloadDemo(demoPage);
+        await fetchTagged(demoPage, 'switched-off-port');
+        await otherPage.bringToFront();
+        await otherPage.reload();
+        await fetchTagged(otherPage, 'other-port');
+        // webRequest (always on in Firefox) sees both; the hook only the port where it is on.
+        await waitFor('the other port captured by its hook', async () => {
+          const sources = await sourcesOf(otherTab, 'other-port');
+          return sources.length === 1 && sources[0]?.includes('page-hook') ? sources : undefined;
+        });
+        const off = await waitFor('the switched-off port captured by webRequest', async () => {
+          const sources = await sourcesOf(demoTab, 'switched-off-port');
+          return sources.length === 1 ? sources : undefined;
+        });
+        assert.deepEqual(off, [['webrequest']]);
+        assert.equal(
+          await demoPage.evaluate(() => (window as { __stepupHook?: boolean }).__stepupHook === true),
+          true,
+          'Firefox injected the hook (it cannot leave the port out); it stood down',
+        );
       } finally {
-        await setHook(probe, demoOrigin, false);
-        await setHook(probe, other, false);
+        await setHook(probe, demoOrigin, true, await tabIdOf(probe, demoPage.url()));
         await Promise.all([probe.close(), otherPage.close()]);
+        server.close();
       }
     },
   },
   {
     name: 'event page: nothing lost or duplicated when Firefox suspends the background between the steps of a flow',
-    async run({ browser, otp, newDemoPage, stack, demoOrigin, addonId }) {
+    async run({ browser, otp, newDemoPage, stack, addonId }) {
       const probe = await openExtensionPage(browser, PANEL_PATH);
       const demoPage = await newDemoPage();
       const tabId = await tabIdOf(probe, demoPage.url());
-      await setHook(probe, demoOrigin, true, tabId);
       try {
         await reloadDemo(demoPage);
         // Firefox suspends an event page that has been idle (30 s without events): here, as soon as the page's
@@ -279,19 +309,35 @@ const tests: Test[] = [
         await completeTransferStepUp(demoPage, otp);
         await suspend();
         await expectCapturedAsServed(probe, tabId, stack.emulator.requests, 'page-hook');
+        // Each start checked the page hook's registrations: the last one (asking woke the background again)
+        // found nothing to repair.
+        const repairs = await waitFor('the background to have checked the registrations', () =>
+          probe.evaluate(async () => {
+            const api = (
+              globalThis as unknown as { browser: { runtime: { getBackgroundPage(): Promise<Window> } } }
+            ).browser;
+            const page = (await api.runtime.getBackgroundPage()) as Window & {
+              __stepupHookRepairs?: unknown;
+            };
+            return page.__stepupHookRepairs;
+          }),
+        );
+        assert.deepEqual(repairs, { registered: [], updated: [], removed: [] });
       } finally {
-        await setHook(probe, demoOrigin, false);
         await probe.close();
       }
     },
   },
   {
     name: 'DevTools (Console shown, Network panel never opened): the Step-Up tool loads and devtools.network supplies the bodies',
-    async run({ browser, otp, newDemoPage, stack }) {
+    async run({ browser, otp, newDemoPage, stack, demoOrigin }) {
       const demoPage = await newDemoPage();
       const url = demoPage.url();
       const probe = await openExtensionPage(browser, PANEL_PATH);
+      // DevTools alone brings the bodies here: the page hook, on by default on localhost, switched off.
+      await setHook(probe, demoOrigin, false);
       try {
+        await reloadDemo(demoPage);
         const tabId = await tabIdOf(probe, url);
         await openToolbox(browser, url, 'webconsole');
         // The DevTools page ran: it added its network listener, then the Step-Up tool.
@@ -326,6 +372,7 @@ const tests: Test[] = [
         console.log(`  screenshot of the Step-Up panel in Firefox DevTools: ${shot}`);
       } finally {
         await closeToolbox(browser, url);
+        await setHook(probe, demoOrigin, true, await tabIdOf(probe, url));
         await probe.close();
       }
     },

@@ -14,6 +14,7 @@ import { PROVIDERS } from '../../src/core/providers/registry.ts';
 import {
   BACKGROUND_CAPTURE_HOSTS,
   BACKGROUND_CAPTURE_PERMISSIONS,
+  LOOPBACK_HOST_PERMISSIONS,
   PAGE_HOOK_PERMISSIONS,
 } from '../../src/shared/permissions.ts';
 
@@ -26,9 +27,18 @@ function sourceManifest(): Manifest {
 
 /** Install-time grants and the default-on feature that uses each. */
 const INSTALL_TIME_PERMISSIONS = {
-  storage: 'the capture log in storage.session',
+  storage: 'the capture log in storage.session, the page hook settings in storage.local',
+  scripting: 'the page hook, on by default on the loopback hosts (no warning in Chrome or Firefox)',
 };
-const LOOPBACK_HOSTS = ['http://localhost/*', 'http://127.0.0.1/*', 'https://localhost/*'];
+/** Where the page hook is on by default, any port: pinned, since each is a host granted at install. */
+const LOOPBACK_HOSTS = [
+  'http://localhost/*',
+  'https://localhost/*',
+  'http://127.0.0.1/*',
+  'https://127.0.0.1/*',
+  'http://[::1]/*',
+  'https://[::1]/*',
+];
 
 /** The match pattern the page hook asks for: any one http(s) origin (platform/permissions.ts). */
 const HOOK_ORIGIN_PATTERNS = ['https://*/*', 'http://*/*'];
@@ -68,23 +78,25 @@ describe('Chrome manifest (chromeManifest in vite.config.ts)', () => {
   const source = sourceManifest();
   const manifest = chromeManifest(source);
 
-  it('holds at install only what default-on features use: storage and the loopback hosts', () => {
+  it('holds at install only what default-on features use: storage, and the page hook on the loopback hosts', () => {
     expect(manifest.permissions).toEqual(Object.keys(INSTALL_TIME_PERMISSIONS));
+    expect(manifest.permissions).toEqual(['storage', ...PAGE_HOOK_PERMISSIONS]);
     expect(manifest.host_permissions).toEqual(LOOPBACK_HOSTS);
-    expect(manifest.permissions).not.toContain('scripting');
+    expect(manifest.host_permissions).toEqual(LOOPBACK_HOST_PERMISSIONS);
     expect(manifest.permissions).not.toContain('webRequest');
     for (const host of BACKGROUND_CAPTURE_HOSTS) expect(manifest.host_permissions).not.toContain(host);
   });
 
-  it('lists as optional everything the opt-in features ask for', () => {
-    expect(manifest.optional_permissions).toEqual([
-      ...BACKGROUND_CAPTURE_PERMISSIONS,
-      ...PAGE_HOOK_PERMISSIONS,
-    ]);
+  it('lists as optional everything the opt-in features ask for: background capture, the hook on other origins', () => {
+    expect(manifest.optional_permissions).toEqual([...BACKGROUND_CAPTURE_PERMISSIONS]);
     expect(manifest.optional_host_permissions).toEqual([
       ...BACKGROUND_CAPTURE_HOSTS,
       ...HOOK_ORIGIN_PATTERNS,
     ]);
+  });
+
+  it('runs in a Chrome that registers scripts for the frames pages create (matchOriginAsFallback, 119)', () => {
+    expect(Number(manifest.minimum_chrome_version)).toBeGreaterThanOrEqual(119);
   });
 
   it('grants no site-wide access at install', () => {
@@ -106,15 +118,18 @@ describe('Firefox manifest (firefoxManifest in vite.config.ts)', () => {
   const manifest = firefoxManifest(source) as ReturnType<typeof firefoxManifest> & Record<string, unknown>;
 
   it('has background capture in the install, webRequest and the step-up API hosts, as it is always on there', () => {
-    expect(manifest.permissions).toEqual(['storage', ...BACKGROUND_CAPTURE_PERMISSIONS]);
+    expect(manifest.permissions).toEqual([
+      'storage',
+      ...PAGE_HOOK_PERMISSIONS,
+      ...BACKGROUND_CAPTURE_PERMISSIONS,
+    ]);
     expect(manifest.host_permissions).toEqual([...LOOPBACK_HOSTS, ...BACKGROUND_CAPTURE_HOSTS]);
     for (const host of BACKGROUND_CAPTURE_HOSTS)
       expect(manifest.optional_host_permissions).not.toContain(host);
   });
 
-  it("keeps the page hook's scripting optional (Firefox grants it without a prompt), each permission once", () => {
-    expect(manifest.optional_permissions).toEqual([...PAGE_HOOK_PERMISSIONS]);
-    expect(manifest.permissions).not.toContain('scripting');
+  it("has the page hook's scripting in the install too (on by default on loopback), each permission once", () => {
+    expect(manifest.optional_permissions).toEqual([]);
     expect(manifest.optional_host_permissions).toEqual(HOOK_ORIGIN_PATTERNS);
     const all = [...manifest.permissions, ...manifest.optional_permissions];
     expect(new Set(all).size).toBe(all.length);

@@ -1,13 +1,15 @@
 /**
- * The capture settings: Clear and Preserve log (the worker's, per tab), the page hook on the inspected origin,
- * background capture (browser-wide). A toggle shows the user's choice at once and goes back when the
- * permission prompt or the worker says no; each outcome is told in a notice.
+ * The capture settings: Clear and Preserve log (the worker's, per tab), the page hook ("From page load") on the
+ * inspected origin, background capture (browser-wide). A toggle shows the user's choice at once and goes back
+ * when the permission prompt or the worker says no; each outcome is told in a notice.
  *
  * Enabling the hook or background capture asks for a permission, which the browser grants only within the
  * click's user gesture (Firefox: as the handler's first call): those commands make that request before any
- * await, so call them first thing in the click handler.
+ * await, so call them first thing in the click handler. (The loopback hosts are granted at install: there the
+ * request answers at once, without a prompt.)
  */
 import { PROTOCOL_VERSION } from '../../shared/messages.ts';
+import { isLoopbackOrigin } from '../../shared/permissions.ts';
 import type { BackgroundCaptureState } from '../panel-services.ts';
 import type { Notice } from '../store/types.ts';
 import { notify, type CommandDeps } from './deps.ts';
@@ -15,7 +17,14 @@ import { notify, type CommandDeps } from './deps.ts';
 export interface CaptureCommands {
   clearLog(): void;
   setPreserve(preserve: boolean): void;
+  /** The toolbar's "From page load": the page hook on or off for the inspected origin. */
   setHook(enable: boolean): void;
+  /**
+   * Turns the page hook on for `origin`, which tab `tabId` must be on (the worker checks it with the browser),
+   * from page load on; says so in a notice, or why not. Asks for access to the origin first (a prompt for an
+   * origin not granted yet): call it first thing in a click handler.
+   */
+  enableHookFor(origin: string, tabId: number): void;
   /** Shows the inspected page's origin as the browser reports it, and whether the hook is on there. */
   followInspectedOrigin(): void;
   readBackgroundCapture(): void;
@@ -54,9 +63,58 @@ function backgroundCaptureNotice(
   };
 }
 
+/** What to tell the user once the worker turned the hook on or off. */
+function hookNotice(origin: string, enable: boolean): Notice {
+  if (enable)
+    return {
+      tone: 'success',
+      text: `Capturing on ${origin} from page load on, with DevTools closed too (reload the page to catch its first calls).`,
+    };
+  return {
+    tone: 'info',
+    text: isLoopbackOrigin(origin)
+      ? `Capture from page load off on ${origin} (pages loaded from now on; on by default on other dev origins). DevTools still captures while it is open.`
+      : `Capture from page load off on ${origin}. DevTools still captures while it is open.`,
+  };
+}
+
 export function captureCommands({ store, services }: CommandDeps): CaptureCommands {
   const dispatch = store.dispatch;
   const fail = (text: string) => notify(store, { tone: 'error', text });
+  /** Applies to the toolbar only while it shows that origin. */
+  const showHook = (origin: string, hook: { enabled?: boolean; busy?: boolean; known?: boolean }) => {
+    if (store.getState().hook.origin === origin) dispatch({ type: 'hookChanged', hook });
+  };
+
+  const switchHook = (origin: string, tabId: number, enable: boolean) => {
+    // The permission prompt needs the click's user gesture: requestOrigin is the first call, before any await.
+    const granted = enable ? services.requestOrigin(origin) : Promise.resolve(true);
+    // Optimistic: the box shows the choice at once, and goes back if the permission or the worker says no.
+    showHook(origin, { busy: true, enabled: enable });
+    granted
+      .then(async (ok) => {
+        if (!ok) {
+          showHook(origin, { busy: false, enabled: false });
+          fail(`No access to ${origin}: capture from page load stays off there.`);
+          return;
+        }
+        // The worker agrees only if the browser reports this tab on exactly this origin.
+        const reply = await services.sendToBackground({
+          v: PROTOCOL_VERSION,
+          type: 'setHook',
+          origin,
+          enabled: enable,
+          tabId,
+        });
+        if (!reply.ok) throw new Error(reply.error);
+        showHook(origin, { busy: false, enabled: reply.hook?.on ?? enable, known: true });
+        notify(store, hookNotice(origin, enable));
+      })
+      .catch((error: unknown) => {
+        showHook(origin, { busy: false, enabled: !enable });
+        fail(`Could not change capture from page load on ${origin}: ${String(error)}`);
+      });
+  };
 
   return {
     clearLog() {
@@ -80,43 +138,12 @@ export function captureCommands({ store, services }: CommandDeps): CaptureComman
 
     setHook(enable) {
       const { hook, tabId } = store.getState();
-      const origin = hook.origin;
-      if (!origin || tabId === null) return;
-      // The permission prompt needs the click's user gesture: requestOrigin is the first call, before any await.
-      const granted = enable ? services.requestOrigin(origin) : Promise.resolve(true);
-      // Optimistic: the box shows the choice at once, and goes back if the permission or the worker says no.
-      dispatch({ type: 'hookChanged', hook: { busy: true, enabled: enable } });
-      granted
-        .then(async (ok) => {
-          if (!ok) {
-            dispatch({ type: 'hookChanged', hook: { busy: false, enabled: false } });
-            fail(`No access to ${origin}: capture before DevTools opens stays off.`);
-            return;
-          }
-          // The worker registers only if the browser reports this tab on exactly this origin.
-          const reply = await services.sendToBackground({
-            v: PROTOCOL_VERSION,
-            type: 'setHook',
-            origin,
-            enabled: enable,
-            tabId,
-          });
-          if (!reply.ok) throw new Error(reply.error);
-          dispatch({ type: 'hookChanged', hook: { busy: false, enabled: enable } });
-          notify(
-            store,
-            enable
-              ? {
-                  tone: 'success',
-                  text: `Capturing on ${origin} from page load on (reload the page to catch its first calls).`,
-                }
-              : { tone: 'info', text: `Stopped capturing on ${origin} before DevTools opens.` },
-          );
-        })
-        .catch((error: unknown) => {
-          dispatch({ type: 'hookChanged', hook: { busy: false, enabled: !enable } });
-          fail(`Could not change the page hook: ${String(error)}`);
-        });
+      if (!hook.origin || tabId === null) return;
+      switchHook(hook.origin, tabId, enable);
+    },
+
+    enableHookFor(origin, tabId) {
+      switchHook(origin, tabId, true);
     },
 
     followInspectedOrigin() {
@@ -125,13 +152,15 @@ export function captureCommands({ store, services }: CommandDeps): CaptureComman
       // The origin as the browser reports it, again after each navigation DevTools reports.
       const show = async (origin: string | null) => {
         if (store.getState().hook.origin !== origin)
-          dispatch({ type: 'hookChanged', hook: { origin, enabled: false } });
+          dispatch({ type: 'hookChanged', hook: { origin, enabled: false, known: false } });
         if (!origin) return;
         const reply = await services
-          .sendToBackground({ v: PROTOCOL_VERSION, type: 'getHookOrigins' })
+          .sendToBackground({ v: PROTOCOL_VERSION, type: 'getHook', origin })
           .catch(() => null);
-        if (reply?.ok && store.getState().hook.origin === origin)
-          dispatch({ type: 'hookChanged', hook: { enabled: (reply.hookOrigins ?? []).includes(origin) } });
+        if (store.getState().hook.origin !== origin) return;
+        if (reply?.ok && reply.hook?.origin === origin)
+          dispatch({ type: 'hookChanged', hook: { enabled: reply.hook.on, known: true } });
+        else fail(`Could not read whether capture from page load is on for ${origin}.`);
       };
       void services.inspectedOrigin(tabId, (origin) => void show(origin)).then(show);
     },

@@ -1,9 +1,9 @@
 /**
- * The DevTools-style toolbar: Clear, Preserve log, the page-hook toggle, background capture, the session
- * switcher, capture counters, Export and Import.
+ * The DevTools-style toolbar: Clear, Preserve log, the page hook ("From page load"), background capture, the
+ * session switcher, capture counters, Export and Import.
  */
 import { useRef, useState } from 'preact/hooks';
-import { BACKGROUND_CAPTURE_HOSTS } from '../../shared/permissions.ts';
+import { BACKGROUND_CAPTURE_HOSTS, isLoopbackOrigin } from '../../shared/permissions.ts';
 import { useCommands, useDispatch, useStore } from '../hooks.ts';
 import { selectActiveSession, selectCounters } from '../store/selectors.ts';
 import type { BackgroundCaptureState, ExportedFile } from '../panel-services.ts';
@@ -26,9 +26,10 @@ export function Toolbar({ onImport }: { onImport: () => void }) {
         class="tb-btn"
         onClick={onImport}
         title="Open a HAR or inspector export as a separate session (or drop the file on the panel)"
+        aria-label="Import"
         data-testid="import-button"
       >
-        <UploadIcon /> Import
+        <UploadIcon /> <span class="tb-text">Import</span>
       </button>
     </div>
   );
@@ -88,6 +89,22 @@ function PreserveToggle() {
 const HOOK_ORIGIN_UNKNOWN =
   "Not available yet: the browser has not told the inspector this page's origin. Reload the page with DevTools open and it will (the inspector does not ask the page, which could answer anything). Pages without a web origin (chrome://, about:blank, files) cannot have the hook.";
 
+const HOOK_DOES =
+  'a small hook runs in its pages and their frames from the first script on, so the step-up calls they make are captured with their bodies even while DevTools is closed';
+
+/** What "From page load" does for `origin`, and where it stands there. */
+function hookTitle(origin: string | null, enabled: boolean, known: boolean): string {
+  if (!origin) return HOOK_ORIGIN_UNKNOWN;
+  if (!known) return `Reading whether capture from page load is on for ${origin}…`;
+  if (isLoopbackOrigin(origin))
+    return enabled
+      ? `On by default on this dev origin, ${origin}: ${HOOK_DOES}. Untick to turn it off for ${origin} only (other ports and hosts keep it).`
+      : `Off on ${origin}, where it is on by default (a dev origin): you turned it off. Tick to capture from page load again: ${HOOK_DOES}.`;
+  return enabled
+    ? `On for ${origin}: ${HOOK_DOES}. Untick to stop.`
+    : `Capture from page load on ${origin}: ${HOOK_DOES}. Asks for access to ${origin}. On by default on dev origins (localhost, 127.0.0.1, [::1]).`;
+}
+
 function HookToggle() {
   const commands = useCommands();
   const hook = useStore((s) => s.hook);
@@ -95,24 +112,16 @@ function HookToggle() {
   const origin = hook.origin;
   // Enabling asks for a permission: the command is the handler's first call (user gesture).
   const onChange = (event: Event) => commands.setHook((event.currentTarget as HTMLInputElement).checked);
-  const label = origin ? `Capture before DevTools opens on ${origin}` : 'Capture before DevTools opens';
   return (
-    <label
-      class="tb-check hook"
-      title={
-        origin
-          ? `Runs a small hook in ${origin} from document start, so calls made before DevTools opens (and their bodies) are captured. Asks for access to ${origin} (and to register scripts).`
-          : HOOK_ORIGIN_UNKNOWN
-      }
-    >
+    <label class="tb-check hook" title={hookTitle(origin, hook.enabled, hook.known)}>
       <input
         type="checkbox"
         checked={hook.enabled}
-        disabled={!origin || tabId === null || hook.busy}
+        disabled={!origin || !hook.known || tabId === null || hook.busy}
         onChange={onChange}
         data-testid="hook-toggle"
       />
-      <span class="hook-label">{label}</span>
+      <span class="hook-label">From page load</span>
     </label>
   );
 }
@@ -332,9 +341,10 @@ function ExportMenu() {
         onClick={() => (open ? close() : setOpen(true))}
         disabled={session.exchanges.length === 0}
         title="Save this session as HAR or inspector JSON"
+        aria-label="Export"
         data-testid="export-button"
       >
-        <DownloadIcon /> Export
+        <DownloadIcon /> <span class="tb-text">Export</span>
       </button>
       {open ? (
         <div class="menu export-menu" role="dialog" aria-label="Export" data-testid="export-menu">

@@ -129,13 +129,10 @@ export async function grantBackgroundCapture(context: BrowserContext, extensionI
 
 /**
  * Grants what the page hook on `origin` needs from an extension page, as the panel's toggle does: host
- * access to the origin and `scripting` (no prompt for the loopback hosts, which are part of the install).
+ * access to the origin (`scripting` is part of the install; so are the loopback hosts: no prompt there).
  */
 export async function grantPageHook(probe: Page, origin: string): Promise<void> {
-  const granted = await probe.evaluate(
-    (o) => chrome.permissions.request({ permissions: ['scripting'], origins: [`${o}/*`] }),
-    origin,
-  );
+  const granted = await probe.evaluate((o) => chrome.permissions.request({ origins: [`${o}/*`] }), origin);
   if (!granted) throw new Error(`the page hook's permissions for ${origin} were refused`);
 }
 

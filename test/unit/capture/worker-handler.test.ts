@@ -1,33 +1,39 @@
 /**
  * The worker's message handler (src/background/handler.ts) with fakes for the browser: the page hook is
- * registered only for one concrete origin that the browser reports the named tab on, whatever the panel
- * (or anything posing as it) sends; page-reported exchanges go through their budget.
+ * turned on only for one concrete origin that the browser reports the named tab on, whatever the panel
+ * (or anything posing as it) sends; page-reported exchanges go through their budget, and are dropped when
+ * the frame they come from is on an origin where the hook is off.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { CaptureStore } from '../../../src/background/capture-store.ts';
-import {
-  createHandler,
-  removeNonConcreteHooks,
-  type HookRegistry,
-  type WorkerDeps,
-} from '../../../src/background/handler.ts';
+import { createHandler, type HookRegistry, type WorkerDeps } from '../../../src/background/handler.ts';
 import { PAGE_RATE } from '../../../src/background/page-budget.ts';
+import { isLoopbackOrigin } from '../../../src/shared/permissions.ts';
 import type { SenderInfo } from '../../../src/platform/runtime.ts';
 import { anExchange } from '../../fixtures/exchanges.ts';
 import { QuotaStorage } from './memory-storage.ts';
 
 const PANEL: SenderInfo = { isExtensionPage: true, url: 'chrome-extension://id/src/panel/panel.html' };
-const PAGE = (tabId: number): SenderInfo => ({
+const PAGE = (tabId: number, url = 'http://localhost:5173/', origin?: string): SenderInfo => ({
   isExtensionPage: false,
   tabId,
-  url: 'http://localhost:5173/',
+  url,
+  ...(origin !== undefined ? { origin } : {}),
 });
 
+/** The registry's rule (page-hooks.ts has its own tests): loopback on unless switched off, others opted in. */
 class FakeHooks implements HookRegistry {
-  readonly registered = new Set<string>();
-  register = vi.fn(async (origin: string) => void this.registered.add(origin));
-  unregister = vi.fn(async (origin: string) => void this.registered.delete(origin));
-  origins = vi.fn(async () => [...this.registered]);
+  readonly off = new Set<string>();
+  readonly on = new Set<string>();
+  set = vi.fn(async (origin: string, on: boolean) => {
+    const list = isLoopbackOrigin(origin) ? this.off : this.on;
+    if (on === isLoopbackOrigin(origin)) list.delete(origin);
+    else list.add(origin);
+  });
+  isOn = vi.fn(async (origin: string | null) =>
+    origin === null ? false : isLoopbackOrigin(origin) ? !this.off.has(origin) : this.on.has(origin),
+  );
+  origins = vi.fn(async () => [...this.on]);
 }
 
 function setup(options: { tabs?: Record<number, string>; access?: (origin: string) => boolean } = {}) {
@@ -53,14 +59,54 @@ const setHook = (origin: unknown, enabled: boolean, tabId?: number) => ({
 });
 
 describe('setHook: the origin comes from the browser, one concrete origin only', () => {
-  it("registers the hook for the named tab's origin, as the browser reports the tab's URL", async () => {
-    const { handle, hooks } = setup({ tabs: { 5: 'http://localhost:5173/app/login?next=%2F#top' } });
-    const reply = await handle(setHook('http://localhost:5173', true, 5), PANEL);
-    expect(reply).toEqual({ ok: true, hookOrigins: ['http://localhost:5173'] });
-    expect(hooks.register).toHaveBeenCalledExactlyOnceWith('http://localhost:5173');
-    expect(await handle(setHook('http://localhost:5173', false), PANEL)).toEqual({
+  it("turns the hook on for the named tab's origin, as the browser reports the tab's URL, and off again", async () => {
+    const { handle, hooks } = setup({ tabs: { 5: 'https://app.example:8443/login?next=%2F#top' } });
+    expect(await handle(setHook('https://app.example:8443', true, 5), PANEL)).toEqual({
+      ok: true,
+      hookOrigins: ['https://app.example:8443'],
+      hook: { origin: 'https://app.example:8443', on: true, byDefault: false },
+    });
+    expect(hooks.set).toHaveBeenCalledExactlyOnceWith('https://app.example:8443', true);
+    expect(await handle(setHook('https://app.example:8443', false), PANEL)).toEqual({
       ok: true,
       hookOrigins: [],
+      hook: { origin: 'https://app.example:8443', on: false, byDefault: false },
+    });
+  });
+
+  it('on a loopback origin, on by default: switched off and on again, that origin only', async () => {
+    const { handle, hooks } = setup({ tabs: { 5: 'http://localhost:5173/app' } });
+    const status = async (origin: string) => handle({ v: 1, type: 'getHook', origin }, PANEL);
+    expect(await status('http://localhost:5173')).toEqual({
+      ok: true,
+      hook: { origin: 'http://localhost:5173', on: true, byDefault: true },
+    });
+    expect(await handle(setHook('http://localhost:5173', false), PANEL)).toMatchObject({
+      ok: true,
+      hookOrigins: [],
+      hook: { origin: 'http://localhost:5173', on: false, byDefault: true },
+    });
+    expect(await status('http://localhost:5174')).toMatchObject({ hook: { on: true } });
+    expect(await status('http://127.0.0.1:5173')).toMatchObject({ hook: { on: true } });
+    expect(await handle(setHook('http://localhost:5173', true, 5), PANEL)).toMatchObject({
+      ok: true,
+      hook: { on: true, byDefault: true },
+    });
+    expect(hooks.set.mock.calls).toEqual([
+      ['http://localhost:5173', false],
+      ['http://localhost:5173', true],
+    ]);
+  });
+
+  it('says the hook is off where the extension has no access, even where it is wanted', async () => {
+    const { handle } = setup({ access: (origin) => origin !== 'http://localhost:3000' });
+    expect(await handle({ v: 1, type: 'getHook', origin: 'http://localhost:3000' }, PANEL)).toEqual({
+      ok: true,
+      hook: { origin: 'http://localhost:3000', on: false, byDefault: true },
+    });
+    expect(await handle({ v: 1, type: 'getHook', origin: 'https://*' }, PANEL)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Refused: .*wildcard/),
     });
   });
 
@@ -99,8 +145,7 @@ describe('setHook: the origin comes from the browser, one concrete origin only',
           error: expect.stringMatching(/^Refused: /),
         });
       }
-      expect(hooks.register, origin).not.toHaveBeenCalled();
-      expect(hooks.unregister, origin).not.toHaveBeenCalled();
+      expect(hooks.set, origin).not.toHaveBeenCalled();
     }
   });
 
@@ -132,17 +177,17 @@ describe('setHook: the origin comes from the browser, one concrete origin only',
       ok: false,
       error: expect.stringContaining('no tab was named'),
     });
-    expect(hooks.register).not.toHaveBeenCalled();
+    expect(hooks.set).not.toHaveBeenCalled();
   });
 
-  it('refuses without host access to the origin and the scripting permission', async () => {
+  it('refuses without host access to the origin', async () => {
     const { handle, hooks, deps } = setup({ tabs: { 5: 'https://app.example/' }, access: () => false });
     expect(await handle(setHook('https://app.example', true, 5), PANEL)).toMatchObject({
       ok: false,
       error: expect.stringContaining('no access to https://app.example'),
     });
     expect(deps.hasHookAccess).toHaveBeenCalledWith('https://app.example');
-    expect(hooks.register).not.toHaveBeenCalled();
+    expect(hooks.set).not.toHaveBeenCalled();
   });
 
   it('takes no hook command, and reveals no tab origin, to a web page', async () => {
@@ -152,7 +197,8 @@ describe('setHook: the origin comes from the browser, one concrete origin only',
       error: 'not allowed from a web page',
     });
     expect(await handle({ v: 1, type: 'getTabOrigin', tabId: 5 }, PAGE(5))).toMatchObject({ ok: false });
-    expect(hooks.register).not.toHaveBeenCalled();
+    expect(await handle(setHook('http://localhost:5173', false), PAGE(5))).toMatchObject({ ok: false });
+    expect(hooks.set).not.toHaveBeenCalled();
     expect(deps.tabUrl).not.toHaveBeenCalled();
   });
 });
@@ -173,17 +219,13 @@ describe('getTabOrigin and getHookOrigins', () => {
     expect(await origin(4)).toEqual({ ok: true, origin: null });
   });
 
-  it('lists no leftover wildcard registration, and the worker removes it when it starts', async () => {
+  it('lists the opted-in origins, not the loopback ones that are on by default', async () => {
     const { handle, hooks } = setup();
-    // What an older version registered when a page answered "https://*" to the origin question.
-    hooks.registered.add('https://*');
-    hooks.registered.add('http://localhost:5173');
+    hooks.on.add('https://app.example');
     expect(await handle({ v: 1, type: 'getHookOrigins' }, PANEL)).toEqual({
       ok: true,
-      hookOrigins: ['http://localhost:5173'],
+      hookOrigins: ['https://app.example'],
     });
-    expect(await removeNonConcreteHooks(hooks)).toEqual(['https://*']);
-    expect([...hooks.registered]).toEqual(['http://localhost:5173']);
   });
 });
 
@@ -206,6 +248,52 @@ describe('pageExchanges through the handler', () => {
     expect(await handle({ v: 1, type: 'pageExchanges', exchanges: [item(2)] }, PANEL)).toMatchObject({
       ok: false,
     });
+  });
+
+  it('drops what frames on a switched-off origin report, keeps what other loopback ports report, both after the switch', async () => {
+    const { handle, store } = setup();
+    const batch = (i: number) => ({ v: 1, type: 'pageExchanges', exchanges: [item(i)] });
+    expect(await handle(batch(1), PAGE(4, 'http://localhost:5173/a'))).toEqual({ ok: true });
+    await handle(setHook('http://localhost:5173', false), PANEL);
+    expect(await handle(batch(2), PAGE(4, 'http://localhost:5173/a'))).toEqual({
+      ok: false,
+      error: 'the page hook is off on http://localhost:5173: exchanges dropped',
+    });
+    expect(await handle(batch(3), PAGE(4, 'http://localhost:5174/'))).toEqual({ ok: true });
+    const paths = (await store.read(4)).exchanges.map((x) =>
+      new URL(x.url).pathname.replace('/v1/session', ''),
+    );
+    expect(paths).toEqual(['/flood/1', '/flood/3']);
+  });
+
+  it("judges a frame by its own origin as the browser reports it, and files it under the frame's tab", async () => {
+    const { handle, store } = setup({ tabs: { 4: 'http://localhost:5173/', 6: 'http://localhost:3000/' } });
+    await handle(setHook('http://localhost:3000', false), PANEL);
+    const batch = (i: number) => ({ v: 1, type: 'pageExchanges', exchanges: [item(i)] });
+    // A cross-origin subframe of a tab on an origin where the hook is on: its own origin decides.
+    expect(await handle(batch(1), PAGE(4, 'https://ads.example/frame'))).toMatchObject({ ok: false });
+    expect(await handle(batch(2), PAGE(4, 'http://127.0.0.1:8080/frame'))).toEqual({ ok: true });
+    // A frame on an origin where the hook is on, in a tab whose page is switched off.
+    expect(await handle(batch(3), PAGE(6, 'http://127.0.0.1:8080/frame'))).toEqual({ ok: true });
+    // Frames without a URL of their own: the origin the browser gives for them, else the tab's.
+    expect(await handle(batch(4), PAGE(6, 'about:srcdoc', 'http://localhost:3000'))).toMatchObject({
+      ok: false,
+    });
+    expect(await handle(batch(5), PAGE(4, 'about:srcdoc', 'http://localhost:3000'))).toMatchObject({
+      ok: false,
+    });
+    expect(await handle(batch(6), PAGE(6, 'about:blank'))).toMatchObject({ ok: false });
+    expect(await handle(batch(7), PAGE(4, 'about:blank'))).toEqual({ ok: true });
+    expect(await handle(batch(8), PAGE(4, 'blob:http://localhost:3000/0d9c'))).toMatchObject({ ok: false });
+    expect(await handle(batch(9), PAGE(4, 'blob:http://localhost:5173/0d9c'))).toEqual({ ok: true });
+    // An opaque origin and a URL the browser could not place: not an origin where the hook is on.
+    expect(await handle(batch(10), PAGE(4, 'chrome-error://chromewebdata/', 'null'))).toMatchObject({
+      ok: false,
+    });
+    const paths = async (tabId: number) =>
+      (await store.read(tabId)).exchanges.map((x) => new URL(x.url).pathname.replace('/v1/session', ''));
+    expect(await paths(4)).toEqual(['/flood/2', '/flood/7', '/flood/9']);
+    expect(await paths(6)).toEqual(['/flood/3']);
   });
 
   it('caps a flood and says so', async () => {

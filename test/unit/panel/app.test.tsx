@@ -69,7 +69,7 @@ describe('Toolbar', () => {
     });
   });
 
-  it('the capture-before-DevTools toggle asks for the origin inside the click, then sets the hook', async () => {
+  it('the "From page load" toggle asks for the origin inside the click, then sets the hook', async () => {
     const { store } = await flowStore();
     const order: string[] = [];
     const services = fakeServices({
@@ -78,9 +78,8 @@ describe('Toolbar', () => {
     });
     renderPanel(<App onImportFile={() => undefined} />, store, services);
     const toggle = screen.getByTestId('hook-toggle') as HTMLInputElement;
-    expect(toggle.parentElement?.textContent).toContain(
-      'Capture before DevTools opens on http://localhost:5173',
-    );
+    expect(toggle.parentElement?.textContent).toBe('From page load');
+    expect(toggle.parentElement?.title).toContain('http://localhost:5173');
     fireEvent.click(toggle);
     // Called synchronously in the handler: the permission prompt needs the user gesture.
     expect(order).toEqual(['request http://localhost:5173']);

@@ -26,7 +26,7 @@ describe('capture commands', () => {
     expect(store.getState().hook.enabled).toBe(false);
     expect(store.getState().notice).toEqual({
       tone: 'error',
-      text: 'Could not change the page hook: Error: tab is on another origin',
+      text: 'Could not change capture from page load on http://localhost:5173: Error: tab is on another origin',
     });
   });
 
@@ -56,13 +56,24 @@ describe('capture commands', () => {
   it('follows the origin the browser reports and whether the hook is on there', async () => {
     const store = storeWith([], null);
     const services = fakeServices({
-      sendToBackground: vi.fn(async () => ({ ok: true as const, hookOrigins: ['http://localhost:5173'] })),
+      sendToBackground: vi.fn(async () => ({
+        ok: true as const,
+        hook: { origin: 'http://localhost:5173', on: true, byDefault: true },
+      })),
     });
     commandsFor(store, services).followInspectedOrigin();
     await vi.waitFor(() =>
-      expect(store.getState().hook).toMatchObject({ origin: 'http://localhost:5173', enabled: true }),
+      expect(store.getState().hook).toMatchObject({
+        origin: 'http://localhost:5173',
+        enabled: true,
+        known: true,
+      }),
     );
-    expect(services.sendToBackground).toHaveBeenCalledWith({ v: 1, type: 'getHookOrigins' });
+    expect(services.sendToBackground).toHaveBeenCalledWith({
+      v: 1,
+      type: 'getHook',
+      origin: 'http://localhost:5173',
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 /**
- * Where the panel gets the inspected page's origin for "Capture before DevTools opens" (the browser, never
+ * Where the panel gets the inspected page's origin for "From page load" (the browser, never
  * the page), what the toggle sends, and the page-reported drop counter in the status bar.
  */
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/preact';
@@ -78,10 +78,10 @@ describe('live services: the inspected origin comes from the browser', () => {
   });
 });
 
-describe('the "Capture before DevTools opens" toggle', () => {
+describe('the "From page load" toggle', () => {
   it('names the inspected tab, so the worker can check the origin against it', async () => {
     const store = storeWith([], null);
-    store.dispatch({ type: 'hookChanged', hook: { origin: 'http://localhost:5173' } });
+    store.dispatch({ type: 'hookChanged', hook: { origin: 'http://localhost:5173', known: true } });
     const services = fakeServices();
     renderPanel(<App onImportFile={() => undefined} />, store, services);
     fireEvent.click(screen.getByTestId('hook-toggle'));

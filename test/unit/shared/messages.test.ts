@@ -174,13 +174,13 @@ describe('concreteOriginOf (a URL the browser reported)', () => {
 });
 
 describe('storageKeys', () => {
-  it('names the background-capture pending flag apart from the log, pending requests and hook origins', () => {
+  it('names the background-capture pending flag apart from the log, pending requests and the page hook settings', () => {
     const key = storageKeys.backgroundCapturePending;
     expect(key).toBe('bg-capture-pending');
     expect(storageKeys.isTab(key)).toBe(false);
     expect(storageKeys.isExchange(key)).toBe(false);
     expect(key.startsWith(storageKeys.pending(''))).toBe(false);
-    expect(key).not.toBe(storageKeys.hookOrigins);
+    expect(key).not.toBe(storageKeys.pageHookSettings);
   });
 
   it('keeps the per-tab key scheme', () => {
