@@ -15,9 +15,17 @@ import {
   disableBackgroundCapture,
   enableBackgroundCapture,
 } from '../platform/background-capture.ts';
-import { inspectedTabId, isDevtoolsContext, onInspectedNavigation } from '../platform/devtools.ts';
+import {
+  inspectedPageLoaded,
+  inspectedTabId,
+  isDevtoolsContext,
+  onInspectedNavigation,
+  onPanelRevealed,
+} from '../platform/devtools.ts';
+import { onTabLoadStatus, readResourceTiming, reloadInspectedPage } from '../platform/page.ts';
 import { requestPageHookAccess } from '../platform/permissions.ts';
 import { sendToBackground } from '../platform/runtime.ts';
+import { RESOURCE_HINT_LIMITS } from '../core/capture/gaps.ts';
 import { downloadText, type PanelServices } from './panel-services.ts';
 import { followLog, loadLog } from './services/tab-log.ts';
 
@@ -82,6 +90,18 @@ export function createLiveServices(): PanelServices {
     backgroundCapture: backgroundCaptureState,
     // Not async: enableBackgroundCapture must reach permissions.request within the click's user gesture.
     setBackgroundCapture: (enabled) => (enabled ? enableBackgroundCapture() : disableBackgroundCapture()),
+    readPageTiming: (tabId) => readResourceTiming(tabId, RESOURCE_HINT_LIMITS),
+    reloadInspectedPage: (tabId) => reloadInspectedPage(tabId),
+    onInspectedPage: (tabId, listener) => {
+      // DevTools reports a navigation once the new page is committed (then it is read once loaded);
+      // tabs.onUpdated, where the context has it, the start and the end of every load.
+      onInspectedNavigation(() => {
+        listener('left');
+        void inspectedPageLoaded().then(() => listener('loaded'));
+      });
+      onTabLoadStatus(tabId, (status) => listener(status === 'loading' ? 'left' : 'loaded'));
+      onPanelRevealed(() => listener('revealed'));
+    },
     download: downloadText,
     now: () => Date.now(),
   };

@@ -51,6 +51,7 @@ const commands = createCommands({
 commands.readBackgroundCapture();
 commands.openLive();
 commands.followInspectedOrigin();
+commands.followGaps();
 
 render(
   <StoreContext.Provider value={store}>

@@ -72,6 +72,20 @@ export interface PanelServices extends TabLog {
    * in a click handler (user gesture); in Chrome a grant answers 'pending' until the inspector restarts.
    */
   setBackgroundCapture(enabled: boolean): Promise<BackgroundCaptureState>;
+  /**
+   * The inspected page's own record of what it fetched since it loaded (its resource timing), exactly as the
+   * page answered: to be checked by `parseResourceHint` (src/core/capture/gaps.ts) and used as a hint only.
+   * Null when it cannot be read (no access to the page, a page without one).
+   */
+  readPageTiming(tabId: number): Promise<unknown>;
+  /** Reloads the inspected page. */
+  reloadInspectedPage(tabId: number): Promise<void>;
+  /**
+   * Calls back when the inspected tab starts loading another page (`'left'`), once a page has loaded
+   * (`'loaded'`), and when the panel comes back into view (`'revealed'`: shown again in DevTools, its window
+   * focused or visible again). Repeats are possible.
+   */
+  onInspectedPage(tabId: number, listener: (event: 'left' | 'loaded' | 'revealed') => void): void;
   /** Saves a file through the browser's download. */
   download(file: ExportedFile): void;
   now(): number;

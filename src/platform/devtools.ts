@@ -23,7 +23,29 @@ export function inspectedTabId(): number {
  */
 export async function createPanel(title: string, iconPath: string, pagePath: string): Promise<void> {
   const fromRoot = (path: string) => (isFirefox() ? `/${path.replace(/^\/+/, '')}` : path);
-  await browser.devtools.panels.create(title, fromRoot(iconPath), fromRoot(pagePath));
+  const panel = await browser.devtools.panels.create(title, fromRoot(iconPath), fromRoot(pagePath));
+  // Only this page holds the panel object: its onShown reaches the panel's page through a channel of the tab
+  // (see onPanelRevealed). Firefox does not pass the panel's window to the listener, a channel needs none.
+  const channel = new BroadcastChannel(panelShownChannel(inspectedTabId()));
+  panel.onShown.addListener(() => channel.postMessage('shown'));
+}
+
+const panelShownChannel = (tabId: number) => `stepup-inspector:panel-shown:${tabId}`;
+
+/**
+ * Calls back whenever the panel comes back into view: DevTools shows it again (its onShown, relayed by the
+ * DevTools page, which alone holds the panel object), or its window regains focus or becomes visible (a
+ * detached DevTools window, the panel opened as a tab). Repeats are possible: listeners must be idempotent.
+ */
+export function onPanelRevealed(listener: () => void): void {
+  if (isDevtoolsContext()) {
+    const channel = new BroadcastChannel(panelShownChannel(inspectedTabId()));
+    channel.addEventListener('message', () => listener());
+  }
+  window.addEventListener('focus', () => listener());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') listener();
+  });
 }
 
 /**
@@ -111,4 +133,17 @@ export function evalInInspectedPage<T>(expression: string): Promise<T> {
       },
     );
   });
+}
+
+/**
+ * Resolves once the inspected page has loaded (`document.readyState` is `complete`), or after 10 s: for a read of
+ * what the page did while loading, after DevTools reported a navigation. The page answers the question itself,
+ * so this decides only when to look, nothing else.
+ */
+export async function inspectedPageLoaded(): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 250) {
+    const state = await evalInInspectedPage<unknown>('document.readyState').catch(() => null);
+    if (state === 'complete') return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -7,22 +7,26 @@
 import { captureCommands, type CaptureCommands } from './capture.ts';
 import type { CommandDeps } from './deps.ts';
 import { exportCommands, type ExportCommands } from './export.ts';
+import { gapCommands, type GapCommands } from './gaps.ts';
 import { pageCommands, type PageCommands } from './page.ts';
 import { sessionCommands, type SessionCommands } from './sessions.ts';
 
 export type { CommandDeps } from './deps.ts';
 export type { SdkRead, SignatureCheck } from './page.ts';
 
-export interface PanelCommands extends SessionCommands, CaptureCommands, ExportCommands, PageCommands {
+export interface PanelCommands
+  extends SessionCommands, CaptureCommands, ExportCommands, PageCommands, GapCommands {
   dismissNotice(): void;
 }
 
 export function createCommands(deps: CommandDeps): PanelCommands {
+  const capture = captureCommands(deps);
   return {
     ...sessionCommands(deps),
-    ...captureCommands(deps),
+    ...capture,
     ...exportCommands(deps),
     ...pageCommands(deps),
+    ...gapCommands(deps, capture),
     dismissNotice: () => deps.store.dispatch({ type: 'noticeShown', notice: null }),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { HttpExchange } from '../../core/http/exchange.ts';
 import { EMPTY_LIVE_SESSION } from '../session/types.ts';
+import { NO_GAPS, reduceGaps } from './gaps.ts';
 import { selectVisibleRows } from './selectors.ts';
 import {
   LIVE_SESSION,
@@ -32,6 +33,7 @@ export function initialPanelState(overrides: Partial<PanelState> = {}): PanelSta
     importProgress: null,
     notice: null,
     otpActions: {},
+    gaps: NO_GAPS,
     ...overrides,
   };
 }
@@ -152,6 +154,13 @@ export function reducePanel(state: PanelState, event: PanelEvent): PanelState {
           [event.challengeId]: { busy: null, last: { what: event.what, result: event.result } },
         },
       };
+    case 'gapsCompared':
+    case 'gapsPageLeft':
+    case 'gapDismissed':
+    case 'gapReloaded': {
+      const gaps = reduceGaps(state.gaps, event);
+      return gaps === state.gaps ? state : { ...state, gaps };
+    }
     default:
       return assertNever(event);
   }

@@ -7,6 +7,7 @@ import type { TokenLocation } from '../../core/model/types.ts';
 import type { ActionResult, BackgroundCaptureState } from '../panel-services.ts';
 import type { ImportPhase } from '../session/file-source.ts';
 import type { ImportedSession, LiveSession, SessionUpdate } from '../session/types.ts';
+import type { GapEvent, GapView } from './gaps.ts';
 
 export { LIVE_SESSION } from '../session/types.ts';
 export type { ImportedSession, LiveSession, SessionUpdate } from '../session/types.ts';
@@ -32,7 +33,7 @@ export interface ExchangeFilter {
   text: string;
 }
 
-/** Where the "capture before DevTools opens" page hook stands for the inspected origin. */
+/** Where the page hook ("From page load") stands for the inspected origin. */
 export interface HookState {
   /** Origin of the inspected page, once known; null for pages without one (chrome://, about:blank). */
   origin: string | null;
@@ -94,6 +95,8 @@ export interface PanelState {
   notice: Notice | null;
   /** By challenge id. */
   otpActions: Readonly<Record<string, OtpActionState>>;
+  /** Step-up API calls of the inspected page that the log does not hold (`gaps.ts`). */
+  gaps: GapView;
 }
 
 /** Everything that changes the state. Session updates come from the sources; the rest from commands and views. */
@@ -126,4 +129,5 @@ export type PanelEvent =
       challengeId: string;
       what: 'Replay OTP' | 'Retry OTP';
       result: ActionResult;
-    };
+    }
+  | GapEvent;

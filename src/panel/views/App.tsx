@@ -11,6 +11,7 @@ import { EmptyState } from './EmptyState.tsx';
 import { RegionBoundary } from './ErrorBoundary.tsx';
 import { ExchangesTable } from './ExchangesTable.tsx';
 import { FindingsView } from './FindingsView.tsx';
+import { GapNotice } from './GapNotice.tsx';
 import { DropOverlay, ImportDialog } from './ImportDialog.tsx';
 import { lazyView } from './lazy.tsx';
 import { Timeline } from './Timeline.tsx';
@@ -162,8 +163,12 @@ export function App({ onImportFile }: AppProps) {
 
 function ExchangesOrEmpty({ searchRef }: { searchRef: { current: HTMLInputElement | null } }) {
   const count = useStore((s) => selectAllRows(s).length);
-  if (count === 0) return <EmptyState />;
-  return <ExchangesTable searchRef={searchRef} />;
+  return (
+    <>
+      <GapNotice />
+      {count === 0 ? <EmptyState /> : <ExchangesTable searchRef={searchRef} />}
+    </>
+  );
 }
 
 function ViewTabs() {

@@ -16,6 +16,7 @@ import { AccessLane, ChallengeLane } from './ChallengeLane.tsx';
 import { ClockTime } from './common.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { RegionBoundary } from './ErrorBoundary.tsx';
+import { GapNotice } from './GapNotice.tsx';
 
 /** Width of the start time at the left of the axis. */
 const AXIS_START_PX = 130;
@@ -24,6 +25,15 @@ const AXIS_START_PX = 130;
 const FALLBACK_WIDTH = 900;
 
 export function Timeline() {
+  return (
+    <>
+      <GapNotice />
+      <TimelineContent />
+    </>
+  );
+}
+
+function TimelineContent() {
   const session = useStore(selectActiveSession);
   // An import shown while its file is still being read: its first rows are not the whole story yet.
   const loading = useStore(

@@ -34,6 +34,25 @@ export interface LaunchChromiumOptions {
   executablePath?: string;
   /** A profile directory to reuse (kept on close: its owner removes it); default a new temporary one. */
   profileDir?: string;
+  /**
+   * More host-resolver rules (`MAP app.demo.test 127.0.0.1`), merged into the one `--host-resolver-rules` flag
+   * (Chromium reads only one: a second flag would replace the stack's rules).
+   */
+  hostRules?: readonly string[];
+}
+
+/** The host name the e2e serves the demo page under to make it a site like any other: not a loopback host. */
+export const NON_LOOPBACK_DEMO_HOST = 'app.demo.test';
+
+/** The rule that sends {@link NON_LOOPBACK_DEMO_HOST} to the demo server on this machine (same port). */
+export const NON_LOOPBACK_DEMO_RULE = `MAP ${NON_LOOPBACK_DEMO_HOST} 127.0.0.1`;
+
+/** `args` with `rules` added to their `--host-resolver-rules` flag (one flag, comma-separated rules). */
+export function withHostRules(args: readonly string[], rules: readonly string[]): string[] {
+  if (rules.length === 0) return [...args];
+  const flag = '--host-resolver-rules=';
+  const existing = args.filter((a) => a.startsWith(flag)).map((a) => a.slice(flag.length));
+  return [...args.filter((a) => !a.startsWith(flag)), `${flag}${[...existing, ...rules].join(',')}`];
 }
 
 /** A running persistent Chromium context. */
@@ -61,7 +80,10 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath,
       headless: options.headless ?? true,
-      args: [...BASE_CHROMIUM_ARGS, ...extensionArgs, ...(options.args ?? [])],
+      args: withHostRules(
+        [...BASE_CHROMIUM_ARGS, ...extensionArgs, ...(options.args ?? [])],
+        options.hostRules ?? [],
+      ),
       viewport: options.viewport === undefined ? { width: 1280, height: 800 } : options.viewport,
       // Playwright's own Ctrl-C handling closes the browser and exits at once, before the temporary profile
       // is removed: the owner (npm run demo, the test fixtures) handles signals and calls close() instead.

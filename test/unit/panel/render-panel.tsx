@@ -43,6 +43,10 @@ export function fakeServices(overrides: Partial<PanelServices> = {}): PanelServi
     setBackgroundCapture: vi.fn(async (enabled: boolean): Promise<BackgroundCaptureState> =>
       enabled ? 'pending' : 'off',
     ),
+    // The inspected page's record of its fetches: none by default (no gap notice; gap-notice.test.tsx).
+    readPageTiming: vi.fn(async () => null),
+    reloadInspectedPage: vi.fn(async () => undefined),
+    onInspectedPage: vi.fn(),
     download: vi.fn(),
     now: () => Date.now(),
     ...overrides,

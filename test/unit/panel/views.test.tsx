@@ -162,7 +162,7 @@ describe('Timeline', () => {
   it('says what to do when nothing was captured', () => {
     renderPanel(<Timeline />, storeWith([], null));
     expect(screen.getByTestId('empty-state').textContent).toMatch(/No session-API traffic yet/);
-    expect(screen.getByTestId('empty-state').textContent).toMatch(/Capture before DevTools opens/);
+    expect(screen.getByTestId('empty-state').textContent).toMatch(/turn on From page load in the toolbar/);
   });
 });
 
