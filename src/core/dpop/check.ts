@@ -70,13 +70,26 @@ export interface DpopCheckInput {
   challengeTokenJti?: string;
   /** Thumbprint of the key used earlier in this session, for key continuity. */
   previousThumbprint?: string;
+  /**
+   * Why there is no `previousThumbprint` to compare with, when the reason is not simply that the session had no
+   * earlier proof (the request named no session and was matched to one by its key): the `key_continuity` detail.
+   */
+  keyContinuityNote?: string;
+  /**
+   * The device's clock against the server's at this request (client − server, ms), from the exchange's own `Date`
+   * header or the capture's estimate: `iat` is judged against the server's time, which is what the server
+   * compares it with, and a failure the offset explains is put down to the device's clock.
+   */
+  clockOffset?: { offsetMs: number; source: 'date' | 'estimate'; notable: boolean };
+  /** The server answered `invalid_dpop_proof` (RFC 9449 §7.1): said in the `iat` detail when the clock explains it. */
+  proofRefused?: boolean;
   /** jtis of session proofs already seen in this session, for replay detection. */
   seenJtis?: ReadonlySet<string>;
   /**
-   * Acceptable iat distance from requestTime, seconds. Default: 300 s in the past and 60 s in the future. That is
-   * wider than the few seconds RFC 9449 §11.1 suggests, because SDKs shift their clock by the server's `Date`
-   * header and a capture's request time is itself approximate; a proof just outside the window is
-   * a warning, one far outside (more than twice the window) a failure.
+   * Acceptable iat distance from the request time (the server's, when `clockOffset` gives it), seconds. Default:
+   * 300 s in the past and 60 s in the future. That is wider than the few seconds RFC 9449 §11.1 suggests, because
+   * SDKs shift their clock by the server's `Date` header and a capture's request time is itself approximate; a
+   * proof just outside the window is a warning, one far outside (more than twice the window) a failure.
    */
   iatWindow?: { pastSeconds: number; futureSeconds: number };
 }
@@ -200,7 +213,10 @@ async function runChecks(
   checkRequiredClaims(rows, claims);
   checkHtm(rows, claims['htm'], input.method);
   checkHtu(rows, claims['htu'], input.url);
-  checkIat(rows, claims['iat'], input.requestTime, input.iatWindow ?? DEFAULT_IAT_WINDOW);
+  checkIat(rows, claims['iat'], input.requestTime, input.iatWindow ?? DEFAULT_IAT_WINDOW, {
+    ...(input.clockOffset !== undefined ? { offset: input.clockOffset } : {}),
+    refused: input.proofRefused === true,
+  });
   checkNonce(rows, claims['nonce'], input.expectedNonce, flavour);
 
   const accessToken = typeof input.accessToken === 'string' ? stripAuthScheme(input.accessToken.trim()) : '';
@@ -216,7 +232,7 @@ async function runChecks(
     rows.set('cnf_jkt', 'n/a', cut);
   }
 
-  checkKeyContinuity(rows, input.previousThumbprint, thumbprint);
+  checkKeyContinuity(rows, input.previousThumbprint, thumbprint, input.keyContinuityNote);
   checkJti(rows, claims['jti'], flavour, input.challengeTokenJti, input.seenJtis);
 
   return rows.report(flavour, raw, thumbprint, 'not checked');

@@ -2,6 +2,7 @@
  * Checks of the proof's claims against the request (RFC 9449 §4.2 required claims; §4.3 steps 8, 9 and 11:
  * `htm`, `htu`, `iat`) and against the server's latest nonce (§8).
  */
+import { describeOffset, formatOffset } from './offset.ts';
 import { formatDuration, formatEpochSeconds } from '../tokens/time.ts';
 import { normaliseHtu } from './htu.ts';
 import { quote, type Rows } from './rows.ts';
@@ -76,39 +77,92 @@ export function checkHtu(rows: Rows, htu: unknown, url: unknown): void {
   );
 }
 
+/** The server's clock at the request, for {@link checkIat}. */
+export interface IatClock {
+  /** Client − server (ms), from the exchange's own `Date` or the capture's estimate. */
+  offset?: { offsetMs: number; source: 'date' | 'estimate'; notable: boolean };
+  /** The server answered `invalid_dpop_proof`. */
+  refused: boolean;
+}
+
+/**
+ * Whether the device's clock, not the proof, puts `iat` out of the window: the offset (client − server) is beyond
+ * what the measurement explains, and the proof is fresh by the device's clock but not by the server's.
+ */
+export function clockExplainsIat(
+  iat: unknown,
+  requestTime: number,
+  window: { pastSeconds: number; futureSeconds: number },
+  offset: IatClock['offset'],
+): boolean {
+  if (offset === undefined || !offset.notable || typeof iat !== 'number' || !Number.isFinite(iat))
+    return false;
+  const inWindow = windowTest(window);
+  const clientOffsetMs = iat * 1000 - requestTime;
+  return inWindow(clientOffsetMs) && !inWindow(clientOffsetMs + offset.offsetMs);
+}
+
+function windowTest(window: { pastSeconds: number; futureSeconds: number }): (ms: number) => boolean {
+  const past = Math.max(0, window.pastSeconds) * 1000;
+  const future = Math.max(0, window.futureSeconds) * 1000;
+  return (ms) => ms >= -past && ms <= future;
+}
+
+/**
+ * `iat` against the request time. The server judges it by its own clock, so when the server's time is known
+ * (`clock.offset`) the request time is taken on the server's clock; a proof that is fresh by the device's clock and
+ * stale or early by the server's is put down to the device's clock (`clockSkew` on the row).
+ */
 export function checkIat(
   rows: Rows,
   iat: unknown,
   requestTime: unknown,
   window: { pastSeconds: number; futureSeconds: number },
+  clock: IatClock = { refused: false },
 ): void {
   if (typeof iat !== 'number' || !Number.isFinite(iat))
     return rows.set('iat', 'n/a', 'no numeric iat (see required_claims)');
   if (typeof requestTime !== 'number' || !Number.isFinite(requestTime)) {
     return rows.set('iat', 'n/a', `iat is ${formatEpochSeconds(iat)}; the request time is unknown`);
   }
-  const offsetMs = iat * 1000 - requestTime; // > 0: signed "after" the request, i.e. the client clock runs ahead
   const past = Math.max(0, window.pastSeconds) * 1000;
   const future = Math.max(0, window.futureSeconds) * 1000;
-  const windowText = `window: ${window.pastSeconds} s before to ${window.futureSeconds} s after the request`;
-  if (offsetMs >= -past && offsetMs <= future) {
+  const inWindow = windowTest(window);
+  const offset = clock.offset;
+  const notable = offset !== undefined && offset.notable;
+  // > 0: signed "after" the request, i.e. the signing clock runs ahead of the one it is judged by.
+  const clientOffsetMs = iat * 1000 - requestTime;
+  const offsetMs = offset !== undefined ? clientOffsetMs + offset.offsetMs : clientOffsetMs;
+  const reference = notable ? "the server's time at the request" : 'the request';
+  const windowText = `window: ${window.pastSeconds} s before to ${window.futureSeconds} s after ${reference}`;
+  const device = notable
+    ? `this device's clock runs ${describeOffset(offset.offsetMs)} the server (${offset.source === 'date' ? "this response's Date header" : "the capture's Date headers"})`
+    : '';
+  if (inWindow(offsetMs)) {
     const where = offsetMs <= 0 ? `${formatDuration(-offsetMs)} before` : `${formatDuration(offsetMs)} after`;
-    return rows.set('iat', 'pass', `iat is ${where} the request (${windowText})`);
+    return rows.set(
+      'iat',
+      'pass',
+      `iat is ${where} ${reference} (${windowText})${notable ? `; ${device}, and the proof was signed on the server's time` : ''}`,
+    );
   }
-  if (offsetMs > future) {
-    const status: CheckStatus = offsetMs > 2 * future ? 'fail' : 'warn';
+  const ahead = offsetMs > future;
+  const status: CheckStatus = (ahead ? offsetMs > 2 * future : -offsetMs > 2 * past) ? 'fail' : 'warn';
+  const distance = `iat is ${formatDuration(Math.abs(offsetMs))} ${ahead ? 'after' : 'before'} ${reference}`;
+  if (notable && clockExplainsIat(iat, requestTime, window, offset)) {
+    // Fresh by the device's clock, out of the window by the server's: the clock, not the proof.
+    const outcome = clock.refused
+      ? 'the server refused the proof (invalid_dpop_proof)'
+      : 'a server that judges iat by its own clock refuses it';
     return rows.set(
       'iat',
       status,
-      `iat is ${formatDuration(offsetMs)} after the request: the client clock runs ahead (${windowText})`,
+      `${device}: iat is ${formatOffset(offsetMs)} ${ahead ? 'after' : 'before'} the server's time at the request, outside the window of ${window.pastSeconds} s before to ${window.futureSeconds} s after, though fresh by the device's clock; ${outcome}`,
+      { clockSkew: { offsetMs: offset.offsetMs, refused: clock.refused } },
     );
   }
-  const status: CheckStatus = -offsetMs > 2 * past ? 'fail' : 'warn';
-  rows.set(
-    'iat',
-    status,
-    `iat is ${formatDuration(-offsetMs)} before the request: a stale or pre-made proof, or a slow client clock (${windowText})`,
-  );
+  const why = ahead ? 'the client clock runs ahead' : 'a stale or pre-made proof, or a slow client clock';
+  rows.set('iat', status, `${distance}: ${why} (${windowText})${notable ? `; ${device}` : ''}`);
 }
 
 export function checkNonce(

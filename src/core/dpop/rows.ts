@@ -47,8 +47,8 @@ const SECTION: Record<DpopCheckId, string> = {
 /** Collects rows and fills the ones a path did not reach with `n/a`, in {@link DPOP_CHECK_ORDER}. */
 export class Rows {
   private readonly rows = new Map<DpopCheckId, DpopCheck>();
-  set(id: DpopCheckId, status: CheckStatus, detail: string): void {
-    this.rows.set(id, { id, status, section: SECTION[id], detail });
+  set(id: DpopCheckId, status: CheckStatus, detail: string, extra?: Pick<DpopCheck, 'clockSkew'>): void {
+    this.rows.set(id, { id, status, section: SECTION[id], detail, ...extra });
   }
   report(
     flavour: DpopProofReport['flavour'],

@@ -9,8 +9,10 @@ export function checkKeyContinuity(
   rows: Rows,
   previous: string | undefined,
   thumbprint: string | undefined,
+  note?: string,
 ): void {
-  if (previous === undefined) rows.set('key_continuity', 'n/a', 'no earlier proof key in this session');
+  if (previous === undefined)
+    rows.set('key_continuity', 'n/a', note ?? 'no earlier proof key in this session');
   else if (thumbprint === undefined)
     rows.set('key_continuity', 'n/a', 'the proof key thumbprint could not be computed');
   else if (previous === thumbprint)

@@ -27,6 +27,11 @@ export interface DpopCheck {
   section: string;
   /** One-line plain-words result, e.g. "htu is https://a/b but the request went to https://a/c". */
   detail: string;
+  /**
+   * On `iat` only: the proof is fresh by the device's clock and fails by the server's, so the device's clock is
+   * the cause. `offsetMs` is client − server; `refused` says the server answered `invalid_dpop_proof`.
+   */
+  clockSkew?: { offsetMs: number; refused: boolean };
 }
 
 export interface DpopProofReport {

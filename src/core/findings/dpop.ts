@@ -99,10 +99,30 @@ export const DPOP_RULES = [
     explanation:
       'The proof `iat` is far from the time the request was sent: the device clock is wrong, or the proof was ' +
       'made in advance and sent later. Servers accept only a short window and reject the rest. The inspector ' +
-      'allows 300 s before and 60 s after the request time.',
+      "allows 300 s before and 60 s after the request time, taken on the server's clock when the capture shows " +
+      "it (each response's Date header, the iat of tokens the server issued), since that is the clock the server " +
+      'judges by; the message says when the device clock is off, and by how much.',
     fix:
       'Sign proofs right before sending. Correct for clock skew with the server `Date` header (SDKs that do ' +
       'need the header exposed to the page) or use server nonces.',
+    reference: rfc('11.1'),
+  },
+  {
+    code: 'dpop.clock_skew',
+    severity: 'error',
+    family: 'dpop',
+    title: 'Device clock off: the server refused the proof',
+    explanation:
+      "The server refused the proof (invalid_dpop_proof) and the device's clock explains it: the proof's `iat` " +
+      "was fresh by the device's clock, but the device's clock is minutes off the server's, measured from what " +
+      "the server wrote (each response's Date header, the iat of the tokens it issued), so by the server's clock " +
+      'the proof was signed in the future or too long ago. A capture saved on that device carries the same error ' +
+      'in its own times, which is why only the server-written times show it. Every proof from the device fails ' +
+      'the same way until its clock or the SDK is corrected.',
+    fix:
+      "Set the device's clock right (turn on automatic time). In the client, sign `iat` on server time: read the " +
+      "response's Date header (expose it with Access-Control-Expose-Headers for a cross-origin SDK) and shift " +
+      'the clock by the difference, or rely on server nonces.',
     reference: rfc('11.1'),
   },
   {

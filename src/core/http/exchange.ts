@@ -1,6 +1,6 @@
 /**
  * The unit everything in the inspector works on: one HTTP request and its response, as captured by one or
- * more sources (the service worker's webRequest, the DevTools network API, the opt-in page hook, a HAR file,
+ * more sources (the service worker's webRequest, the DevTools network API, the page hook, a HAR file,
  * or the inspector's own replay).
  */
 

@@ -12,7 +12,12 @@
  *   challenge   = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
  *   auth-param  = token BWS "=" BWS ( token / quoted-string )
  *   token68     = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+ *
+ * Below the parser, {@link errorReasonOf}: the one reason a refused response gives, when its body and its
+ * `WWW-Authenticate` both say why.
  */
+import { bodyJsonObject } from './body.ts';
+import type { Body, HttpExchange } from './exchange.ts';
 
 /** One auth-param as written. */
 export interface AuthParam {
@@ -374,4 +379,132 @@ export function formatWwwAuthenticate(
 /** A quoted-string for `value`. */
 export function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One reason per refused response
+
+/** Where a refused response says why. */
+export type ErrorSource = 'body' | 'www-authenticate';
+
+/**
+ * The one reason a refused response gives, for the exchanges table and the exchange detail; the other code, when
+ * the response gave two, comes as detail.
+ */
+export interface ErrorReason {
+  code: string;
+  from: ErrorSource;
+  /** The other code the response gave, when it differs. */
+  other?: { code: string; from: ErrorSource };
+  /** One line naming where each code was read, for a tooltip and the exchange detail. */
+  detail: string;
+}
+
+/**
+ * Body codes that only restate the status (or an RFC 6750 category): against a `WWW-Authenticate` error they say
+ * less than the header, which then leads.
+ */
+const GENERIC_BODY_CODES: ReadonlySet<string> = new Set([
+  'bad_request',
+  'unauthorized',
+  'unauthenticated',
+  'forbidden',
+  'access_denied',
+  'not_found',
+  'error',
+  'unknown_error',
+  'invalid_request',
+  'internal',
+  'internal_error',
+  'server_error',
+]);
+
+const reasonCache = new WeakMap<HttpExchange, { errorCode: string | null; reason: ErrorReason | null }>();
+
+/**
+ * The reason a response gives for refusing the request. A response can say why twice: its body's code (the API's
+ * own, such as `token_reused`) and the `error` of a `Bearer`/`DPoP` challenge in `WWW-Authenticate` (one of the few
+ * categories RFC 6750 §3.1 and RFC 9449 §7.1 define, such as `insufficient_scope`, or the step-up challenge's
+ * `insufficient_user_authentication`). The header names the category a client reacts to; the body says what
+ * happened inside it (a single-use grant already spent, a reused token), which is what the developer reading the
+ * row needs. So the body's code leads, the header's comes as detail, unless the body's only restates the status
+ * (`forbidden`, `unauthorized`…), when the header leads. `errorCode` is the analyser's code for the exchange (its
+ * body's, or the header's when the body had none). Cached per exchange; never throws.
+ */
+export function errorReasonOf(exchange: HttpExchange, errorCode: string | null): ErrorReason | null {
+  const cached = reasonCache.get(exchange);
+  if (cached !== undefined && cached.errorCode === errorCode) return cached.reason;
+  const reason = readErrorReason(exchange, errorCode);
+  reasonCache.set(exchange, { errorCode, reason });
+  return reason;
+}
+
+function readErrorReason(exchange: HttpExchange, errorCode: string | null): ErrorReason | null {
+  const status = typeof exchange?.status === 'number' ? exchange.status : 0;
+  if (status === 0 || (status >= 200 && status < 300)) {
+    return errorCode === null ? null : { code: errorCode, from: 'body', detail: `error body: ${errorCode}` };
+  }
+  const challenge = tokenChallenge(exchange.responseHeaders);
+  const headerError = nonEmpty(challenge?.params['error']);
+  const bodyCode = bodyErrorCode(exchange.responseBody) ?? (errorCode !== headerError ? errorCode : null);
+  const header = challenge !== undefined ? `WWW-Authenticate: ${challengeText(challenge)}` : '';
+  if (bodyCode === null) {
+    return headerError === undefined ? null : { code: headerError, from: 'www-authenticate', detail: header };
+  }
+  const body = `error body: ${bodyCode}`;
+  if (headerError === undefined || headerError === bodyCode) {
+    return { code: bodyCode, from: 'body', detail: headerError === undefined ? body : `${body}; ${header}` };
+  }
+  if (GENERIC_BODY_CODES.has(bodyCode)) {
+    return {
+      code: headerError,
+      from: 'www-authenticate',
+      other: { code: bodyCode, from: 'body' },
+      detail: `${header}; also ${body}`,
+    };
+  }
+  return {
+    code: bodyCode,
+    from: 'body',
+    other: { code: headerError, from: 'www-authenticate' },
+    detail: `${body}; also ${header}`,
+  };
+}
+
+/** The first `Bearer` or `DPoP` challenge of a response's `WWW-Authenticate` lines. */
+function tokenChallenge(headers: unknown): AuthChallenge | undefined {
+  if (!Array.isArray(headers)) return undefined;
+  const values: string[] = [];
+  for (const header of headers as { name?: unknown; value?: unknown }[]) {
+    if (
+      typeof header?.name === 'string' &&
+      header.name.toLowerCase() === 'www-authenticate' &&
+      typeof header.value === 'string'
+    )
+      values.push(header.value);
+  }
+  if (values.length === 0) return undefined;
+  return parseWwwAuthenticate(values).challenges.find((c) => isScheme(c, 'bearer') || isScheme(c, 'dpop'));
+}
+
+/** The `code` (or OAuth-style `error`) string of a JSON error body, as the analyser reads it. */
+function bodyErrorCode(body: Body): string | null {
+  const json = body?.kind === 'absent' ? undefined : bodyJsonObject(body);
+  const value = typeof json?.['code'] === 'string' ? json['code'] : json?.['error'];
+  return typeof value === 'string' && value.length > 0 && value.length <= 100 ? value : null;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** `Bearer error="insufficient_scope", scope="transfer:write"`: a challenge's scheme and what it asks. */
+function challengeText(challenge: AuthChallenge): string {
+  const shown = ['error', 'error_description', 'scope', 'acr_values', 'max_age']
+    .filter((name) => challenge.params[name] !== undefined)
+    .map((name) => {
+      const value = challenge.params[name] ?? '';
+      return `${name}="${value.length > 120 ? `${value.slice(0, 119)}…` : value}"`;
+    });
+  return `${challenge.scheme}${shown.length > 0 ? ` ${shown.join(', ')}` : ''}`;
 }

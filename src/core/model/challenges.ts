@@ -179,19 +179,22 @@ export class ChallengeStore {
 
   /**
    * The unresolved request lane that a newly seen challenge most likely belongs to: same provider and API base,
-   * same scope (or scope unknown), oldest first. Gives it the challenge id.
+   * same scope (or scope unknown), same session when both name one (`sid`: several devices of one capture ask for
+   * the same scope at once), oldest first. Gives it the challenge id.
    */
   adopt(
     provider: ProviderId,
     apiBase: string,
     challengeId: string,
     scope: string | undefined,
+    sid?: string,
   ): ChallengeRecord | undefined {
     const i = this.unresolved.findIndex(
       (r) =>
         r.provider === provider &&
         r.apiBase === apiBase &&
-        (scope === undefined || r.scope === null || r.scope === scope),
+        (scope === undefined || r.scope === null || r.scope === scope) &&
+        (sid === undefined || r.sid === null || r.sid === sid),
     );
     const record = this.unresolved[i];
     if (record === undefined) return undefined;

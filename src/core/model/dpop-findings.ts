@@ -27,7 +27,6 @@ const ONE_TO_ONE: Partial<Record<DpopProofReport['checks'][number]['id'], Findin
   no_private_key: 'dpop.private_key_exposed',
   htm: 'dpop.htm_mismatch',
   htu: 'dpop.htu_mismatch',
-  iat: 'dpop.iat_skew',
   nonce: 'dpop.nonce_stale',
   ath: 'dpop.ath_mismatch',
   cnf_jkt: 'dpop.cnf_mismatch',
@@ -82,17 +81,31 @@ export function dpopFindings(report: DpopProofReport, context: DpopFindingContex
         case 'signature':
           findings.push({ code: 'dpop.signature_invalid', message: `Proof signature ${check.detail}.` });
           break;
+        case 'iat':
+          findings.push(iatFinding(check));
+          break;
         default: {
           const code = ONE_TO_ONE[check.id];
           if (code !== undefined) findings.push({ code, message: `${check.detail}.` });
         }
       }
     } else if (check.status === 'warn') {
-      if (check.id === 'iat') findings.push({ code: 'dpop.iat_skew', message: `${check.detail}.` });
+      if (check.id === 'iat') findings.push(iatFinding(check));
       else if (check.id === 'htm') findings.push({ code: 'dpop.htm_mismatch', message: `${check.detail}.` });
       else if (check.id === 'typ') malformed.push(check.detail);
     }
   }
   if (malformed.length > 0) findings.push({ code: 'dpop.malformed', message: `${malformed.join('; ')}.` });
   return findings;
+}
+
+/**
+ * An `iat` outside the window: `dpop.clock_skew` when the device's clock explains it and the server refused the
+ * proof for it (the refusal is the clock's doing, not the proof's), else `dpop.iat_skew`.
+ */
+function iatFinding(check: DpopProofReport['checks'][number]): DpopFinding {
+  return {
+    code: check.clockSkew?.refused === true ? 'dpop.clock_skew' : 'dpop.iat_skew',
+    message: `${check.detail}.`,
+  };
 }

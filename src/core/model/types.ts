@@ -267,6 +267,29 @@ export interface ModelStats {
   withoutResponseBody: number;
   dpopProofs: number;
   findings: { error: number; warning: number; info: number };
+  /**
+   * How far the capturing device's clock is from the servers', measured from what they wrote (each response's
+   * `Date`, the `iat` of tokens they issued); absent until one such time was seen.
+   */
+  clockOffset?: ClockOffset;
+}
+
+/**
+ * The client–server clock offset of a capture. The capture's times and the proofs' `iat` come from the device's
+ * clock; the server judges `iat` by its own.
+ */
+export interface ClockOffset {
+  /** Client minus server (ms): positive when the device's clock runs ahead. A running median of the samples. */
+  offsetMs: number;
+  /** How far off the estimate may be (ms): a `Date` header's one-second resolution plus request durations. */
+  uncertaintyMs: number;
+  /** Server times it rests on. */
+  samples: number;
+  /**
+   * Beyond what the measurement explains (at least 2 s, and twice the uncertainty): the reports and the panel
+   * mention the offset only then.
+   */
+  notable: boolean;
 }
 
 /** The whole model at one version. */

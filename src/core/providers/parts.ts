@@ -61,6 +61,12 @@ export interface ProviderPresentation {
   redeemsCompletion: boolean;
   /** The provider's words for timeline marks, where they read better than the generic ones. */
   terms?: Partial<MarkTerms>;
+  /**
+   * Where a grant of `scope` is used out of the capture's sight (a call the provider's own iframe makes): the
+   * sentence the panel and the reports show for such a grant while no use of it is in the capture, so that it does
+   * not read as unused. Undefined for a scope whose use the capture would show.
+   */
+  unseenUse?(scope: string): string | undefined;
 }
 
 /** Words of the timeline's marks (see `src/panel/timeline/marks.ts` for the generic ones). */

@@ -14,6 +14,7 @@
  * Times are ISO 8601 strings.
  */
 import { getRule } from '../findings/catalogue.ts';
+import { providerModule } from '../providers/registry.ts';
 import type { FindingReference, Severity } from '../findings/types.ts';
 import type { SkippedEntry } from '../http/guards.ts';
 import type {
@@ -104,6 +105,11 @@ export interface JsonReportGrant {
   consumption: ConsumptionEvidence | null;
   droppedBy: number | null;
   reuseAttempts: number[];
+  /**
+   * For a grant not consumed in the capture whose use happens out of its sight (a call a provider's own iframe
+   * makes): where, in words, so that it does not read as unused. Absent otherwise.
+   */
+  unseenUse?: string;
 }
 
 /** A finding in the JSON report; the first four fields are the documented core. */
@@ -152,6 +158,11 @@ export interface JsonReport {
     sessionApiExchanges: number;
     withoutResponseBody: number;
     dpopProofs: number;
+    /**
+     * The capturing device's clock against the servers' (client − server, ms), from the Date headers and issued
+     * tokens' `iat`; `notable` when beyond what the measurement explains. Absent when no server time was seen.
+     */
+    clockOffset?: { offsetMs: number; uncertaintyMs: number; samples: number; notable: boolean };
   };
   challenges: JsonReportChallenge[];
   grants: JsonReportGrant[];
@@ -186,6 +197,7 @@ export function buildJsonReport(model: SessionModel, options: JsonReportOptions 
       sessionApiExchanges: model.stats.providerExchanges,
       withoutResponseBody: model.stats.withoutResponseBody,
       dpopProofs: model.stats.dpopProofs,
+      ...(model.stats.clockOffset !== undefined ? { clockOffset: { ...model.stats.clockOffset } } : {}),
     },
     challenges: model.challenges.map((c) => ({
       provider: c.provider,
@@ -222,21 +234,27 @@ export function buildJsonReport(model: SessionModel, options: JsonReportOptions 
         detail: e.detail,
       })),
     })),
-    grants: model.grants.map((g) => ({
-      provider: g.provider,
-      scope: g.scope,
-      mode: g.mode,
-      state: g.state,
-      consumedBy: atOrNull(g.consumedBy),
-      id: g.id,
-      challengeId: g.challengeKey === null ? null : (challengeIds.get(g.challengeKey) ?? null),
-      grantedBy: at(g.grantedBy),
-      grantedAt: iso(g.grantedAt) ?? '',
-      expiresAt: iso(g.expiresAt),
-      consumption: g.consumption,
-      droppedBy: atOrNull(g.droppedBy),
-      reuseAttempts: g.reuseAttempts.map(at),
-    })),
+    grants: model.grants.map((g) => {
+      const grant: JsonReportGrant = {
+        provider: g.provider,
+        scope: g.scope,
+        mode: g.mode,
+        state: g.state,
+        consumedBy: atOrNull(g.consumedBy),
+        id: g.id,
+        challengeId: g.challengeKey === null ? null : (challengeIds.get(g.challengeKey) ?? null),
+        grantedBy: at(g.grantedBy),
+        grantedAt: iso(g.grantedAt) ?? '',
+        expiresAt: iso(g.expiresAt),
+        consumption: g.consumption,
+        droppedBy: atOrNull(g.droppedBy),
+        reuseAttempts: g.reuseAttempts.map(at),
+      };
+      const unseen =
+        g.state !== 'consumed' ? providerModule(g.provider)?.presentation.unseenUse?.(g.scope) : undefined;
+      if (unseen !== undefined) grant.unseenUse = unseen;
+      return grant;
+    }),
     accessTokens: model.accessTokens.map((t) => ({
       exchange: at(t.exchange),
       source: t.source,

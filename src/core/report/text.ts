@@ -7,6 +7,7 @@ import { getRule } from '../findings/catalogue.ts';
 import { SEVERITY_RANK, type Severity } from '../findings/types.ts';
 import type { AnalyzedExchange, Challenge, Finding, Grant, SessionModel } from '../model/types.ts';
 import { PROVIDERS, providerModule } from '../providers/registry.ts';
+import { describeOffset, formatOffset } from '../dpop/offset.ts';
 import { formatClockTime, formatDuration, formatEpochSeconds, isDateMs } from '../tokens/time.ts';
 import type { JsonReportSource } from './json.ts';
 import { terminalSafe as safe } from './terminal-safe.ts';
@@ -106,6 +107,17 @@ export function formatTextReport(model: SessionModel, options: TextReportOptions
   line(
     `  ${plural(model.challenges.length, 'challenge')}${tally(model.challenges.map((c) => c.status))} · ${plural(model.grants.length, 'grant')}${tally(model.grants.map((g) => g.state))}`,
   );
+  const clockOffset = model.stats.clockOffset;
+  if (clockOffset?.notable === true) {
+    out.push(
+      ...wrap(
+        `The capturing device's clock runs ${describeOffset(clockOffset.offsetMs)} the server (±${formatOffset(clockOffset.uncertaintyMs)}, from ${plural(clockOffset.samples, 'server time')}: Date headers and issued tokens' iat). The capture's times are the device's; DPoP iat is judged by the server's clock.`,
+        width,
+        `  ${s.yellow('◷')} `,
+        '    ',
+      ),
+    );
+  }
   if (model.stats.exchanges === 0) line('  No exchanges to analyse.');
   else if (model.stats.providerExchanges === 0) {
     line(`  No ${apiNames()} traffic found. Was the capture filtered to another host?`);
@@ -379,6 +391,10 @@ function grantText(
     );
   }
   if (g.droppedBy !== null) parts.push(`gone from the token at ${at(g.droppedBy)}`);
+  // Not consumed in sight: where its use would have gone, when that is out of the capture's sight.
+  const unseen =
+    g.state !== 'consumed' ? providerModule(g.provider)?.presentation.unseenUse?.(g.scope) : undefined;
+  if (unseen !== undefined) parts.push(`used out of sight: ${safe(unseen)}`);
   if (g.reuseAttempts.length > 0) parts.push(`reused at ${g.reuseAttempts.map((i) => at(i)).join(', ')}`);
   return parts.join(' · ');
 }

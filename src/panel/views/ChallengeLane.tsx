@@ -107,6 +107,12 @@ function grantTitle(grant: NonNullable<ReturnType<typeof grantOf>>): string {
   if (grant.consumption) parts.push(`consumed: ${grant.consumption}`);
   if (grant.expiresAt !== null) parts.push(`expires ${formatIsoTime(grant.expiresAt)}`);
   if (grant.reuseAttempts.length) parts.push(`${grant.reuseAttempts.length} later use(s) refused`);
+  // A use the capture cannot see (made from the provider's own frame) must not read as "never used".
+  const unseen =
+    grant.state !== 'consumed'
+      ? providerModule(grant.provider)?.presentation.unseenUse?.(grant.scope)
+      : undefined;
+  if (unseen) parts.push(unseen);
   return parts.join(' · ');
 }
 

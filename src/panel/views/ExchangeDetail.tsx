@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { getRule } from '../../core/findings/catalogue.ts';
 import { droppedBodyNote } from '../../core/http/body.ts';
 import type { Body, HttpExchange } from '../../core/http/exchange.ts';
+import { errorReasonOf } from '../../core/http/www-authenticate.ts';
 import type { AnalyzedExchange, Finding, SessionModel } from '../../core/model/types.ts';
 import { formatDuration, formatIsoTime } from '../../core/tokens/time.ts';
 import { useCommands, useDispatch, useNow, useRules, useStore } from '../hooks.ts';
@@ -78,6 +79,8 @@ function DetailHeader({
       .then(setResult)
       .finally(() => setBusy(false));
   };
+  // One reason in the title; where the response gave two (body and WWW-Authenticate), both below the URL.
+  const reason = analyzed?.exchange === exchange ? errorReasonOf(exchange, analyzed.errorCode) : null;
   const elapsed = exchange.endedAt === undefined ? null : Math.max(0, exchange.endedAt - exchange.startedAt);
   // Milliseconds as DevTools shows them; beyond a minute (or a garbled time) in words.
   const duration =
@@ -93,7 +96,11 @@ function DetailHeader({
         <span class={`status-code ${statusClass(exchange.status)}`}>
           {exchange.status || exchange.error || 'no response'}
         </span>
-        {analyzed?.errorCode ? <code class="error-code">{analyzed.errorCode}</code> : null}
+        {reason ? (
+          <code class="error-code" title={reason.detail} data-testid="detail-error-reason">
+            {reason.code}
+          </code>
+        ) : null}
         <span class="spacer" />
         <button
           type="button"
@@ -111,6 +118,11 @@ function DetailHeader({
           {exchange.url}
         </span>
       </div>
+      {reason?.other ? (
+        <div class="detail-meta muted" data-testid="detail-error-detail">
+          {reason.detail}
+        </div>
+      ) : null}
       <div class="detail-meta">
         <ClockTime ms={exchange.startedAt} />
         {duration ? <span class="muted">{duration}</span> : null}
@@ -351,7 +363,7 @@ function BodyView({ body, what }: { body: Body; what: 'request' | 'response' }) 
     return (
       <p class="empty-inline" data-testid="body-absent">
         {what === 'response'
-          ? 'Response body not captured. webRequest never sees bodies: keep DevTools open during the flow, or turn on "Capture before DevTools opens".'
+          ? 'Response body not captured. webRequest never sees bodies: keep DevTools open during the flow, or turn on "From page load" (on by default on loopback origins).'
           : 'No request body.'}
       </p>
     );

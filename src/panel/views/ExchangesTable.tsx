@@ -3,6 +3,7 @@
  * (plus a small overscan) exist in the DOM, so 10,000 exchanges scroll as smoothly as 10.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { errorReasonOf } from '../../core/http/www-authenticate.ts';
 import { formatIsoTime } from '../../core/tokens/time.ts';
 import { useDispatch, useStore } from '../hooks.ts';
 import { selectAllRows, selectVisibleRows, type ExchangeRow } from '../store/selectors.ts';
@@ -202,7 +203,7 @@ function Row({
       >
         {status}
       </span>
-      <span class="c-error">{row.errorCode ? <code>{row.errorCode}</code> : null}</span>
+      <ErrorCell row={row} />
       <span class="c-flags">
         {row.byInspector ? (
           <span class="flag flag-inspector" title="Sent by the inspector (replay / retry)">
@@ -221,5 +222,23 @@ function Row({
         ) : null}
       </span>
     </div>
+  );
+}
+
+/**
+ * One reason per refused row: the model's reading of the response (errorReasonOf), with the other code the
+ * response gave, if any, on hover. Nothing until the model has the exchange, so the column does not change rule
+ * when it arrives.
+ */
+function ErrorCell({ row }: { row: ExchangeRow }) {
+  const reason = row.analyzed?.exchange === row.exchange ? errorReasonOf(row.exchange, row.errorCode) : null;
+  return (
+    <span class="c-error" title={reason?.detail}>
+      {reason ? (
+        <code data-testid="error-reason" data-other={reason.other?.code}>
+          {reason.code}
+        </code>
+      ) : null}
+    </span>
   );
 }

@@ -1,4 +1,5 @@
 /** Findings grouped by severity, each with the catalogue's explanation, fix and reference, and its exchange. */
+import { describeOffset } from '../../core/dpop/offset.ts';
 import { getRule } from '../../core/findings/catalogue.ts';
 import type { Severity } from '../../core/findings/types.ts';
 import type { Finding, SessionModel } from '../../core/model/types.ts';
@@ -18,14 +19,18 @@ export function FindingsView() {
     return <p class="empty-inline">{session.exchanges.length ? 'Analysing…' : 'Nothing captured yet.'}</p>;
   if (model.findings.length === 0) {
     return (
-      <div class="empty" data-testid="findings-empty">
-        <h3>No findings</h3>
-        <p>Nothing in the {model.stats.exchanges} captured exchanges breaks a rule the inspector knows.</p>
-      </div>
+      <>
+        <ClockNote model={model} />
+        <div class="empty" data-testid="findings-empty">
+          <h3>No findings</h3>
+          <p>Nothing in the {model.stats.exchanges} captured exchanges breaks a rule the inspector knows.</p>
+        </div>
+      </>
     );
   }
   return (
     <div class="findings" data-testid="findings">
+      <ClockNote model={model} />
       {GROUPS.map(({ severity, title }) => {
         const items = model.findings.filter((f) => f.severity === severity);
         if (items.length === 0) return null;
@@ -49,6 +54,28 @@ export function FindingsView() {
         );
       })}
     </div>
+  );
+}
+
+/**
+ * The session's summary line about clocks: shown only when the capturing device's clock is off the servers' by
+ * more than the measurement explains (`ClockOffset.notable`), since the capture's times are then the device's.
+ */
+function ClockNote({ model }: { model: SessionModel }) {
+  const offset = model.stats.clockOffset;
+  if (offset?.notable !== true) return null;
+  return (
+    <p
+      class="notice notice-info"
+      data-testid="clock-offset"
+      title={`client − server ≈ ${offset.offsetMs} ms (±${offset.uncertaintyMs} ms), from ${offset.samples} server times`}
+    >
+      <span>
+        The capturing device's clock runs {describeOffset(offset.offsetMs)} the server, by its Date headers
+        and the iat of the tokens it issued. The times shown are the device's; DPoP proofs are judged by the
+        server's clock.
+      </span>
+    </p>
   );
 }
 

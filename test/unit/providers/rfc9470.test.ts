@@ -43,7 +43,8 @@ describe('rfc9470Provider.classify', () => {
       provider: 'rfc9470',
       endpoint: 'resource.step_up',
       apiBase: 'https://api.example.com',
-      label: '401 insufficient_user_authentication: POST /v1/payments',
+      // What kind of answer it is; the error code is the row's error column (one reason per row).
+      label: 'Step-up challenge: POST /v1/payments',
     });
   });
 

@@ -91,6 +91,40 @@ export const DYNAMIC_RULES = [
     reference: HEADLESS,
   },
   {
+    code: 'dynamic.use_out_of_sight',
+    severity: 'info',
+    family: 'dynamic',
+    title: 'Elevated token used where the capture cannot see',
+    explanation:
+      'An elevated token for a wallet action (wallet:export, wallet:sign) expired with no protected call in the ' +
+      "capture. That does not mean it went unused: Dynamic's SDK hands these tokens to its wallet iframe " +
+      '(app.dynamicauth.com/waas-v1/…), and the export or signature request leaves from there. The page hook runs ' +
+      'in the page, not in that frame, so it never sees the request; DevTools capture sees it only while DevTools ' +
+      'is open on the tab, and background capture once it is on.',
+    fix:
+      'To see the wallet action, capture with DevTools open (or turn on background capture) and repeat it. If it ' +
+      'is in such a capture and still missing, the app never made the call after the verification.',
+    reference: HEADLESS,
+  },
+  {
+    code: 'dynamic.step_up_check_failed',
+    severity: 'warning',
+    family: 'dynamic',
+    title: 'Step-up check failed: the SDK says step-up is required',
+    explanation:
+      'stepUp/check got no usable answer: no response, an error status with no error code to report, a body ' +
+      'that is not JSON, or a 2xx body without a `credentials` array. `checkStepUpAuth` in ' +
+      '@dynamic-labs-sdk/client 1.27.1 catches every such failure and returns `{isRequired: true, credentials: []}` ' +
+      'with no `defaultCredentialId`, so the app never sees the error and asks for a step-up with no credential to ' +
+      "offer, even when the server answered `isRequired: false`. Raised when the request carries the client's " +
+      '`x-dyn-version: ClientSDK/…`; a refusal with an error code is dynamic.api_error, whose message then says the same.',
+    fix:
+      'Fix what the message names (the network, the API, a proxy that answers HTML). In the app, treat an empty ' +
+      '`credentials` list from checkStepUpAuth as a failed check (retry it, or tell the user) rather than as a ' +
+      'step-up with nothing to choose.',
+    reference: HEADLESS,
+  },
+  {
     code: 'dynamic.api_error',
     severity: 'warning',
     family: 'dynamic',
@@ -98,7 +132,11 @@ export const DYNAMIC_RULES = [
     explanation:
       'A Dynamic SDK call answered with an error body `{"error", "code", "payload"?}` not explained by a more ' +
       'specific finding; the message quotes its code. A failed stepUp/check makes the SDK assume step-up is ' +
-      'required.',
+      'required. When the request carries `x-dyn-version: ClientSDK/…`, the exchange also says what the call ' +
+      'rejects with in @dynamic-labs-sdk/client 1.27.1: an `APIError` (`err.code`, `err.status`) for a body with ' +
+      'an `error` string, a specific error for a few codes (`mfa_invalid_code` → `MfaInvalidOtpError`), ' +
+      '`UnauthorizedError` for a 401 without one, and otherwise the raw `Response`, which has no `message`. That ' +
+      'last case, and a failed stepUp/check, are spelled out in this message with their fix.',
     fix: 'Look the code up in the Dynamic API reference and fix the request or the environment settings it names.',
     reference: {
       label: 'Dynamic: SDK API reference',

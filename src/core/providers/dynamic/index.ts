@@ -24,6 +24,7 @@ import * as dynamicCapture from './capture.ts';
 import { dynamicFindings } from './findings.ts';
 import { dynamicSecrets } from './secrets.ts';
 import { dynamicTokenKinds } from './tokens.ts';
+import { unseenWaasUse } from './waas.ts';
 
 import { ELEVATED_TOKEN_HEADER } from './endpoints.ts';
 import { pathEnd } from '../../util.ts';
@@ -184,7 +185,7 @@ export const dynamicProvider: ProviderModule<'dynamic', typeof dynamicFindings> 
   findings: dynamicFindings,
   capture: dynamicCapture,
   // Loaded with the analyser, not with every view that only needs to classify or label.
-  loadModel: () => import('./model.ts').then((m) => m.createDynamicModel),
+  loadModel: () => import('./sdk-model.ts').then((m) => m.createSdkAwareModel),
   presentation: {
     label: 'Dynamic',
     apiName: 'Dynamic SDK API',
@@ -192,6 +193,7 @@ export const dynamicProvider: ProviderModule<'dynamic', typeof dynamicFindings> 
     showsRequestStatus: false,
     redeemsCompletion: false,
     terms: { sent: 'OTP', codeCheck: 'check', assertionCheck: 'verify' },
+    unseenUse: unseenWaasUse,
   },
   tokenKinds: dynamicTokenKinds,
   secrets: dynamicSecrets,

@@ -1,5 +1,6 @@
-/** Reading the SDK API's bodies: error codes and the credentials a check offers. */
+/** Reading the SDK API's bodies and tokens: error codes, the credentials a check offers, elevated tokens' claims. */
 import { stringField, type ExchangeFacts } from '../../model/exchange-facts.ts';
+import { parseScopes } from '../../tokens/scopes.ts';
 
 /** `code` of a Dynamic error body (`{"error": "<message>", "code": "<snake_case>"}`), for non-2xx answers. */
 export function dynamicErrorCode(f: ExchangeFacts, body: Record<string, unknown> | undefined): string | null {
@@ -35,4 +36,22 @@ export function readCredentials(value: unknown): StepUpCredential[] {
 
 export function optionalExp(exp: number | undefined): { exp?: number } {
   return exp !== undefined ? { exp } : {};
+}
+
+/** What the SDK reads of an elevated token: `scope`, `singleUse`, `exp` (and `sub`, for the grant's lane). */
+export function readElevated(claims: Record<string, unknown>): {
+  scopes: string[];
+  singleUse: boolean;
+  exp?: number;
+  sub?: string;
+} {
+  const exp = claims['exp'];
+  const sub = claims['sub'];
+  return {
+    scopes: parseScopes(claims['scope']),
+    // The SDK reads the claim as a boolean; an absent claim is a multi-use token to it.
+    singleUse: claims['singleUse'] === true,
+    ...(typeof exp === 'number' && Number.isFinite(exp) ? { exp } : {}),
+    ...(typeof sub === 'string' ? { sub } : {}),
+  };
 }

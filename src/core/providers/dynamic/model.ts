@@ -34,7 +34,8 @@ import {
   type DynamicEndpoint,
   type DynamicEndpointKey,
 } from './endpoints.ts';
-import { dynamicErrorCode, optionalExp, readCredentials } from './model-read.ts';
+import { dynamicErrorCode, optionalExp, readCredentials, readElevated } from './model-read.ts';
+import { fromWaasIframe, UnseenWaasUses, WAAS_IFRAME, waasExpiryLine, waasScopes } from './waas.ts';
 
 /** Factors verified with a typed code: OTP-check events. Passkey, wallet, social and external auth: continue events. */
 const CODE_FACTORS: ReadonlySet<string> = new Set(['verify_email', 'verify_sms', 'mfa_totp', 'mfa_recovery']);
@@ -87,6 +88,10 @@ class DynamicModel implements ProviderModel {
   private readonly checks = new Map<string, CheckResult>();
   /** Elevated tokens by token string. */
   private readonly elevated = new Map<string, ElevatedToken>();
+  /** Elevated tokens by grant id, for the grant's expiry line. */
+  private readonly byGrant = new Map<string, ElevatedToken>();
+  /** Tokens for a wallet action (used from Dynamic's iframe) with no use seen yet, until their `exp`. */
+  private readonly unseenWaas = new UnseenWaasUses();
 
   constructor(private readonly host: ProviderModelHost) {}
 
@@ -97,7 +102,14 @@ class DynamicModel implements ProviderModel {
   }
 
   grantExpired(grant: GrantRecord): string {
-    return `elevated token (${grant.scope}) expired: exp passed`;
+    return (
+      waasExpiryLine(grant, this.byGrant.get(grant.id)) ??
+      `elevated token (${grant.scope}) expired: exp passed`
+    );
+  }
+
+  sweep(now: number): void {
+    for (const finding of this.unseenWaas.due(now)) this.host.raise(finding);
   }
 
   private handle(d: ExchangeDraft, f: ExchangeFacts, cls: ExchangeClassification): void {
@@ -171,8 +183,11 @@ class DynamicModel implements ProviderModel {
       default:
         break;
     }
-    if (endpoint.role === 'protected' || rawElevated !== undefined)
+    if (endpoint.role === 'protected' || rawElevated !== undefined) {
+      if (fromWaasIframe(f))
+        d.notes.push(`Sent from Dynamic's wallet iframe (${WAAS_IFRAME}…), which the page hook cannot see.`);
       this.onProtected(call, rawElevated, elevated);
+    }
 
     if (!call.explained && d.errorCode !== null) {
       const message = stringField(res, 'error');
@@ -420,7 +435,7 @@ class DynamicModel implements ProviderModel {
       });
       return;
     }
-    const token = this.readElevated(decoded.claims);
+    const token = readElevated(decoded.claims);
     const mode = token.singleUse ? 'single-use' : 'multi-use';
     store.update(record, {
       grantMode: mode,
@@ -451,9 +466,18 @@ class DynamicModel implements ProviderModel {
     // then requests credential:link gets a token the export refuses.
     const wanted = [...new Set([...parseScopes(record.scope ?? ''), ...requested])];
     const missing = wanted.filter((s) => !token.scopes.includes(s));
+    // The token's iat is the server's clock at this response.
+    this.host.dpop.serverClock.observeIssued(decoded.claims['iat'], call.f);
+    const waas = waasScopes(scopeText);
     if (missing.length === 0) {
       store.update(record, { scopeGranted: true });
-      store.event(record, 'granted', index, time, `elevated token carries ${scopeText}`);
+      store.event(
+        record,
+        'granted',
+        index,
+        time,
+        `elevated token carries ${scopeText}${waas.length > 0 ? ` (used from Dynamic's wallet iframe, ${WAAS_IFRAME}…: a capture may not see that call)` : ''}`,
+      );
     } else {
       store.update(record, { scopeGranted: false });
       store.event(
@@ -481,14 +505,17 @@ class DynamicModel implements ProviderModel {
       expiresAt: token.exp !== undefined ? token.exp * 1000 : null,
     });
     store.update(record, { grantId: grant.id });
-    this.elevated.set(raw, {
+    const state: ElevatedToken = {
       grant,
       scopes: token.scopes,
       singleUse: token.singleUse,
       ...optionalExp(token.exp),
       record,
       uses: [],
-    });
+    };
+    this.elevated.set(raw, state);
+    this.byGrant.set(grant.id, state);
+    if (waas.length > 0) this.unseenWaas.watch(state);
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -590,7 +617,7 @@ class DynamicModel implements ProviderModel {
 
   /** An elevated token presented without having been seen issued: a grant without a lane. */
   private adopt(call: Call, raw: string, claims: Record<string, unknown>): ElevatedToken {
-    const token = this.readElevated(claims);
+    const token = readElevated(claims);
     const { grant } = this.host.grants.create({
       provider: 'dynamic',
       scope: token.scopes.join(' '),
@@ -611,24 +638,8 @@ class DynamicModel implements ProviderModel {
       uses: [],
     };
     this.elevated.set(raw, state);
+    this.byGrant.set(grant.id, state);
     return state;
-  }
-
-  private readElevated(claims: Record<string, unknown>): {
-    scopes: string[];
-    singleUse: boolean;
-    exp?: number;
-    sub?: string;
-  } {
-    const exp = claims['exp'];
-    const sub = claims['sub'];
-    return {
-      scopes: parseScopes(claims['scope']),
-      // The SDK reads the claim as a boolean; an absent claim is a multi-use token to it.
-      singleUse: claims['singleUse'] === true,
-      ...(typeof exp === 'number' && Number.isFinite(exp) ? { exp } : {}),
-      ...(typeof sub === 'string' ? { sub } : {}),
-    };
   }
 
   // -----------------------------------------------------------------------------------------------------------

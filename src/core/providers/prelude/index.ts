@@ -189,7 +189,7 @@ export const preludeProvider: ProviderModule<'prelude', typeof preludeFindings> 
   capture: preludeCapture,
   actions: preludeActions,
   // Loaded with the analyser, not with every view that only needs to classify or label.
-  loadModel: () => import('./model/index.ts').then((m) => m.createPreludeModel),
+  loadModel: () => import('./sdk-model.ts').then((m) => m.createSdkAwareModel),
   presentation: {
     label: 'Prelude',
     apiName: 'Prelude Session API',

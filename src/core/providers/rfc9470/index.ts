@@ -93,11 +93,13 @@ function classifyRfc9470(exchange: HttpExchange): ExchangeClassification | null 
       const read = readStepUpChallenge(values);
       const method = exchange.method.toUpperCase();
       const path = url.slice(origin.length, pathEnd(url)) || '/';
+      // The label says what kind of answer this is, never its error code: the exchanges table shows the one
+      // reason the response gives (its body's code or the challenge's, errorReasonOf) in a column of its own.
       if (read.challenge === undefined) {
         return {
           provider: 'rfc9470',
           endpoint: 'resource.malformed_challenge',
-          label: `${status} unreadable step-up challenge: ${method} ${path}`,
+          label: `Unreadable step-up challenge: ${method} ${path}`,
           apiBase: origin,
           auth: { ...AUTH_RESOURCE },
         };
@@ -106,7 +108,7 @@ function classifyRfc9470(exchange: HttpExchange): ExchangeClassification | null 
       return {
         provider: 'rfc9470',
         endpoint: stepUp ? 'resource.step_up' : 'resource.insufficient_scope',
-        label: `${status} ${read.challenge.error}: ${method} ${path}`,
+        label: `${stepUp ? 'Step-up challenge' : 'Scope challenge'}: ${method} ${path}`,
         apiBase: origin,
         auth: { ...AUTH_RESOURCE },
       };

@@ -15,10 +15,15 @@ export interface Ctx {
   time: number;
   req: Record<string, unknown> | undefined;
   res: Record<string, unknown> | undefined;
-  /** DPoP lane the request belongs to. */
-  lane: string;
-  /** Lane the response establishes (a login names the session). */
+  /**
+   * The session lane the request names (its refresh token, access token or challenge token; a login or refresh
+   * also by the session its response names); undefined when it names none, and the proof's key then finds it.
+   */
+  lane: string | undefined;
+  /** Lane the response establishes (a login or refresh names the session by the sid of the token it issues). */
   responseLane?: string;
+  /** The access token the response issued, bound to the response's lane once it is known. */
+  issuedToken?: string;
   isLogin: boolean;
   bearer?: AccessTokenVersion;
   challenge?: ChallengeRecord;

@@ -29,6 +29,9 @@ export class ChallengeFlow {
   /** Per API base, the challenge that last sent or checked an OTP: /otp/retry has no body to name it. */
   private readonly lastOtp = new Map<string, ChallengeRecord>();
 
+  /** Challenge key → the session lane of the /stepup/request that opened it (its proofs belong there). */
+  private readonly lanes = new Map<string, string>();
+
   constructor(private readonly host: ProviderModelHost) {}
 
   onStepUpRequest(ctx: Ctx): void {
@@ -52,9 +55,10 @@ export class ChallengeFlow {
       const claims = decoded.ok ? readChallengeClaims(decoded.claims) : undefined;
       let record =
         claims?.challengeId !== undefined
-          ? this.ensureChallenge(ctx, claims.challengeId, claims.scopeRequested ?? scope)
+          ? this.ensureChallenge(ctx, claims.challengeId, claims.scopeRequested ?? scope, claims.sid)
           : undefined;
       if (record === undefined) record = requestLane();
+      if (ctx.lane !== undefined) this.lanes.set(record.key, ctx.lane);
       this.host.challenges.update(record, {
         requestedAt: index,
         providerStatus: status ?? null,
@@ -170,14 +174,23 @@ export class ChallengeFlow {
       sid: ctx.bearer?.sid ?? null,
     });
     ctx.d.challengeKey = record.key;
+    if (ctx.lane !== undefined) this.lanes.set(record.key, ctx.lane);
     return record;
   }
 
-  /** The challenge for a challenge id: known, adopted from an unresolved request lane, or new. */
-  private ensureChallenge(ctx: Ctx, challengeId: string, scope: string | undefined): ChallengeRecord {
+  /**
+   * The challenge for a challenge id: known, adopted from an unresolved request lane (of the token's session, when
+   * it names one), or new.
+   */
+  private ensureChallenge(
+    ctx: Ctx,
+    challengeId: string,
+    scope: string | undefined,
+    sid?: string,
+  ): ChallengeRecord {
     const { cls } = ctx;
     let record = this.host.challenges.byId(cls.provider, challengeId);
-    record ??= this.host.challenges.adopt(cls.provider, cls.apiBase, challengeId, scope);
+    record ??= this.host.challenges.adopt(cls.provider, cls.apiBase, challengeId, scope, sid);
     if (record === undefined) {
       record = this.host.challenges.create(cls.provider, challengeId, null);
       this.host.challenges.update(record, { apiBase: cls.apiBase });
@@ -195,6 +208,8 @@ export class ChallengeFlow {
     seenIn: 'request' | 'response',
   ): void {
     const grantedFor = typeof rawClaims['granted_for'] === 'number' ? rawClaims['granted_for'] : undefined;
+    // A token in a response was minted for it: its iat is the server's clock at this response.
+    if (seenIn === 'response') this.host.dpop.serverClock.observeIssued(rawClaims['iat'], ctx.f);
     const { completedNow } = this.host.challenges.addVersion(
       record,
       raw,
@@ -226,7 +241,7 @@ export class ChallengeFlow {
   ): ChallengeRecord | undefined {
     if (claims.challengeId === undefined) return undefined;
     if (claims.grantMode !== undefined && LOGIN_GRANT_MODES.has(claims.grantMode)) return undefined;
-    const record = this.ensureChallenge(ctx, claims.challengeId, claims.scopeRequested);
+    const record = this.ensureChallenge(ctx, claims.challengeId, claims.scopeRequested, claims.sid);
     this.addVersion(ctx, record, raw, rawClaims, claims, seenIn);
     return record;
   }
@@ -249,10 +264,16 @@ export class ChallengeFlow {
     const claims = readChallengeClaims(decoded.claims);
     ctx.challengeClaims = claims;
     if (claims.jti !== undefined) ctx.challengeJti = claims.jti;
-    if (claims.sid !== undefined) ctx.lane = this.host.dpop.laneKey(ctx.cls.apiBase, claims.sid);
     ctx.expiredOnUse = claims.exp !== undefined && claims.exp * 1000 <= ctx.time;
     const record = this.challengeFromToken(ctx, raw, decoded.claims, claims, 'request');
     if (record !== undefined) ctx.challenge = record;
+    // The challenge's session: the token's sid, else the lane of the step-up that opened it (a lane whose response
+    // was not captured is matched to its challenge by scope, which another device's step-up may share).
+    if (claims.sid !== undefined) ctx.lane = this.host.dpop.laneKey(ctx.cls.apiBase, claims.sid);
+    else {
+      const opened = record !== undefined ? this.lanes.get(record.key) : undefined;
+      if (opened !== undefined) ctx.lane = opened;
+    }
     return record;
   }
 

@@ -3,7 +3,6 @@
  * completed challenge into a scope, the endpoints that consume a reserved scope, nonce rotation, and the API's
  * error codes. The challenge's own steps are in challenge-flow.ts.
  */
-import type { JWK } from 'jose';
 import { REFUSAL_CODES } from '../../../model/app-traffic.ts';
 import type { ChallengeRecord } from '../../../model/challenges.ts';
 import type { CorsPolicy } from '../../../model/cors.ts';
@@ -66,7 +65,7 @@ class PreludeModel implements ProviderModel {
       time: f.time,
       req: jsonObject(f.requestBody),
       res: jsonObject(f.responseBody),
-      lane: this.host.dpop.laneKey(cls.apiBase, undefined),
+      lane: undefined,
       isLogin: LOGIN_ENDPOINTS.has(cls.endpoint),
       expiredOnUse: false,
       explained: false,
@@ -80,9 +79,15 @@ class PreludeModel implements ProviderModel {
       d.notes.push('Response body not captured: tokens and error codes in it could not be checked.');
       this.host.countMissingResponseBody();
     }
-    if (f.bearer !== undefined) this.host.ledger.presented(ctx, f.bearer, SESSION_API);
-    if (ctx.bearer?.sid !== undefined) ctx.lane = this.host.dpop.laneKey(cls.apiBase, ctx.bearer.sid);
-    // Calls that send the refresh token instead of an access token (/refresh, /revoke) name their session by it.
+    // Every call finds its session by what it sends, so a proof is compared with its own session's key and
+    // nonces, never with whichever device the server answered last: the access token (the lane that issued it,
+    // else its sid), the refresh token (/refresh, /revoke), the challenge token (challenge-flow.ts).
+    if (f.bearer !== undefined) {
+      this.host.ledger.presented(ctx, f.bearer, SESSION_API);
+      ctx.lane =
+        this.host.dpop.laneOfAccessToken(f.bearer) ??
+        (ctx.bearer?.sid !== undefined ? this.host.dpop.laneKey(cls.apiBase, ctx.bearer.sid) : undefined);
+    }
     if (cls.auth.refreshToken) {
       const refreshToken = f.request.get('x-refresh-token');
       const lane = refreshToken !== undefined ? this.host.dpop.laneOfRefreshToken(refreshToken) : undefined;
@@ -129,17 +134,25 @@ class PreludeModel implements ProviderModel {
       default:
         break;
     }
+    // A login or refresh whose request named no session belongs to the one its response names (a refresh token
+    // issued before the capture started, a login).
+    ctx.lane ??= ctx.responseLane;
     const pending = this.host.prepareProof({
       d,
       f,
       mode: cls.auth.dpop,
       scope: cls.apiBase,
-      lane: ctx.lane,
+      ...(ctx.lane !== undefined ? { lane: ctx.lane } : {}),
       isLogin: ctx.isLogin,
       ...(ctx.challengeJti !== undefined ? { challengeJti: ctx.challengeJti } : {}),
       ...(ctx.challenge !== undefined ? challengeRef(ctx.challenge) : {}),
     });
-    this.afterResponse(ctx, pending?.proofJwk);
+    if (pending?.refusalExplainedByClock === true) ctx.explained = true;
+    this.afterResponse(
+      ctx,
+      pending?.lane ?? ctx.lane ?? this.host.dpop.laneKey(cls.apiBase, undefined),
+      pending,
+    );
     return pending;
   }
 
@@ -158,7 +171,7 @@ class PreludeModel implements ProviderModel {
 
   private onRefresh(ctx: Ctx): void {
     const { f, index, time } = ctx;
-    const laneSid = sidOfLane(ctx.lane, ctx.cls.apiBase);
+    const laneSid = ctx.lane !== undefined ? this.host.dpop.sidOf(ctx.lane) : undefined;
 
     let record: ChallengeRecord | undefined;
     const stepUpRaw = stringField(ctx.req, 'step_up_token');
@@ -255,23 +268,26 @@ class PreludeModel implements ProviderModel {
     }
   }
 
-  private afterResponse(ctx: Ctx, proofJwk: JWK | undefined): void {
+  /** What the response tells the session's DPoP context, then the response's own findings. `lane`: the request's. */
+  private afterResponse(ctx: Ctx, lane: string, pending: PendingDpop | null): void {
     const { f, cls, index } = ctx;
     if (f.noResponse) return;
-    const responseLane = ctx.responseLane ?? ctx.lane;
+    const responseLane = ctx.responseLane ?? lane;
     const nonce = f.response.get('dpop-nonce');
     if (nonce !== undefined && nonce !== '')
       this.host.dpop.recordNonce(responseLane, cls.apiBase, nonce, f.endTime);
     const refreshToken = f.response.get('x-refresh-token');
     if (refreshToken !== undefined && refreshToken !== '')
       this.host.dpop.bindRefreshToken(refreshToken, responseLane);
+    if (ctx.issuedToken !== undefined) this.host.dpop.bindAccessToken(ctx.issuedToken, responseLane);
+    const proofJwk = pending?.proofJwk;
     if (f.ok && proofJwk !== undefined) this.host.dpop.accept(responseLane, cls.apiBase, proofJwk);
-    if (f.ok && cls.endpoint === 'revoke') this.host.dpop.forgetKey(ctx.lane);
+    if (f.ok && cls.endpoint === 'revoke') this.host.dpop.forgetKey(lane);
 
     this.host.checkCors(ctx.d, f, cls, CORS_POLICY);
 
     const code = ctx.d.errorCode;
-    const demandKey = `${ctx.lane}|${cls.endpoint}`;
+    const demandKey = `${lane}|${cls.endpoint}`;
     if (code === 'use_dpop_nonce') {
       // Nonce rotation (use_dpop_nonce + DPoP-Nonce, then a retry) is normal. Report a repeat, or a demand the
       // client cannot answer.
@@ -339,14 +355,13 @@ class PreludeModel implements ProviderModel {
     stepUp: ChallengeRecord | undefined,
   ): AccessTokenVersion | undefined {
     const version = this.host.ledger.issued(ctx, 'prelude', raw, source, stepUp);
-    if (version?.sid !== undefined) ctx.responseLane = this.host.dpop.laneKey(ctx.cls.apiBase, version.sid);
+    if (version === undefined) return undefined;
+    ctx.issuedToken = raw;
+    // The token's iat is the server's clock at this response.
+    this.host.dpop.serverClock.observeIssued(version.iat, ctx.f);
+    if (version.sid !== undefined) ctx.responseLane = this.host.dpop.laneKey(ctx.cls.apiBase, version.sid);
     return version;
   }
-}
-
-function sidOfLane(lane: string, apiBase: string): string | undefined {
-  const sid = lane.slice(apiBase.length + 1);
-  return sid === '*' || sid === '' ? undefined : sid;
 }
 
 export const createPreludeModel: ProviderModelFactory = (host) => new PreludeModel(host);
