@@ -6,7 +6,14 @@
  */
 import type { HttpExchange } from '../http/exchange.ts';
 import { keptWithCuts, own, type Rec, type SkippedEntry } from '../http/guards.ts';
-import { MAX_HAR_ENTRIES, MAX_HAR_TEXT_LENGTH, parseHar, toHar, type Har, type HarLog } from '../http/har.ts';
+import {
+  createHarEntryReader,
+  MAX_HAR_ENTRIES,
+  MAX_HAR_TEXT_LENGTH,
+  toHar,
+  type Har,
+  type HarLog,
+} from '../http/har.ts';
 import {
   INSPECTOR_LOG_FORMAT,
   parseLogFile,
@@ -151,7 +158,11 @@ export interface ImportOptions {
   onProgress?: (fraction: number) => void;
   /** The picked file's name, used as the log's display name. */
   fileName?: string;
-  /** Entries converted between two yields to the event loop. */
+  /**
+   * Entries converted between two yields to the event loop. Without it, entries are converted for about
+   * {@link SLICE_MS} ms between yields: the panel stays responsive without paying a yield (and a progress
+   * update) every few hundred entries.
+   */
   chunkSize?: number;
 }
 
@@ -174,11 +185,41 @@ export type ImportResult =
     }
   | { ok: false; error: { code: LogFileErrorCode; message: string } };
 
-const DEFAULT_CHUNK = 500;
+/** How long the importer converts entries before it yields, when no chunk size is given (ms). */
+export const SLICE_MS = 40;
+/** Entries converted between two looks at the clock within a slice. */
+const SLICE_STEP = 250;
 
-/** Lets the panel paint (a progress bar) between chunks. `setTimeout` exists in browsers and Node alike. */
+/** Lets the panel paint (a progress bar) between slices. `setTimeout` exists in browsers and Node alike. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function now(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
+
+/**
+ * Runs `convert` over `[0, total)` in order, in slices: `chunkSize` entries each when given, else as many as
+ * fit in {@link SLICE_MS}; reports progress and yields to the event loop between slices.
+ */
+async function inSlices(
+  total: number,
+  chunkSize: number | undefined,
+  progress: Progress,
+  convert: (start: number, end: number) => void,
+): Promise<void> {
+  let start = 0;
+  while (start < total) {
+    const sliceStart = now();
+    do {
+      const end = Math.min(total, start + (chunkSize ?? SLICE_STEP));
+      convert(start, end);
+      start = end;
+    } while (chunkSize === undefined && start < total && now() - sliceStart < SLICE_MS);
+    progress(0.2 + (0.8 * start) / total);
+    if (start < total) await yieldToEventLoop();
+  }
 }
 
 /**
@@ -226,7 +267,10 @@ async function importChunked(
   options: ImportOptions,
   progress: Progress,
 ): Promise<ImportResult> {
-  const chunkSize = Math.max(1, Math.floor(options.chunkSize ?? DEFAULT_CHUNK));
+  const chunkSize =
+    options.chunkSize !== undefined && Number.isFinite(options.chunkSize)
+      ? Math.max(1, Math.floor(options.chunkSize))
+      : undefined;
   // Anything but a well-formed HAR or inspector export is parseLogFile's to explain, with its messages.
   if (typeof text !== 'string' || text.length > MAX_HAR_TEXT_LENGTH)
     return finish(parseLogFile(text), options);
@@ -239,7 +283,9 @@ async function importChunked(
     return finish(parseLogFile(text), options);
   }
   progress(0.2);
-  await yieldToEventLoop();
+  // Lets a progress bar show that parsing is over; with nobody watching (the panel's preview of a file's
+  // first entries), the entries are converted at once.
+  if (options.onProgress !== undefined) await yieldToEventLoop();
   if (!isRecord(root)) return finish(parseLogFile(text), options);
 
   if (own(root, 'format') === INSPECTOR_LOG_FORMAT) {
@@ -262,7 +308,7 @@ async function importChunked(
   const redacted = isRecord(own(log, '_stepupInspector'))
     ? own(own(log, '_stepupInspector') as Rec, 'redacted') === true
     : false;
-  const converted = await convertHarEntries(log, entries as unknown[], chunkSize, progress);
+  const converted = await convertHarEntries(entries as unknown[], chunkSize, progress);
   const result: LogFileParseResult = { ...shell, ...converted };
   return finish(result, options, redacted);
 }
@@ -273,14 +319,13 @@ async function importChunked(
  */
 async function convertInspectorList(
   list: unknown[],
-  chunkSize: number,
+  chunkSize: number | undefined,
   progress: Progress,
 ): Promise<{ exchanges: HttpExchange[]; skipped: SkippedEntry[] }> {
   const exchanges: HttpExchange[] = [];
   const skipped: SkippedEntry[] = [];
   const ids = createIdAllocator();
-  for (let start = 0; start < list.length; start += chunkSize) {
-    const end = Math.min(list.length, start + chunkSize);
+  await inSlices(list.length, chunkSize, progress, (start, end) => {
     for (let index = start; index < end; index += 1) {
       const result = readExchange(list[index]);
       if (typeof result === 'string') {
@@ -292,87 +337,26 @@ async function convertInspectorList(
       exchanges.push(id === exchange.id ? exchange : { ...exchange, id });
       if (cuts.length > 0) skipped.push(keptWithCuts(index, cuts));
     }
-    progress(0.2 + (0.8 * end) / list.length);
-    if (end < list.length) await yieldToEventLoop();
-  }
+  });
   return { exchanges, skipped };
 }
 
 /**
- * parseHar, chunk by chunk. Each chunk is parsed as a HAR of its own, then the two things that depend on the
- * whole file are put back: entry indexes (skipped reasons, default ids `har_<index>`) and id uniqueness. The
- * third, an entry without a readable start time taking the previous entry's, would cross chunk borders, so a
- * file with such an entry is parsed in one go.
+ * parseHar's conversion of the entries, slice by slice, through the same entry reader (`createHarEntryReader`):
+ * ids, start times and indexes carry over between slices, so the result is parseHar's.
  */
 async function convertHarEntries(
-  log: Rec,
   entries: unknown[],
-  chunkSize: number,
+  chunkSize: number | undefined,
   progress: Progress,
 ): Promise<{ exchanges: HttpExchange[]; skipped: SkippedEntry[] }> {
-  if (entries.some((entry) => !hasOwnStartTime(entry))) {
-    const whole = parseHar({ log: { version: own(log, 'version'), entries } });
-    return whole.ok ? { exchanges: whole.exchanges, skipped: whole.skipped } : { exchanges: [], skipped: [] };
-  }
   const exchanges: HttpExchange[] = [];
   const skipped: SkippedEntry[] = [];
-  const ids = createIdAllocator();
-  for (let start = 0; start < entries.length; start += chunkSize) {
-    const chunk = entries.slice(start, start + chunkSize);
-    const parsed = parseHar({ log: { version: own(log, 'version'), entries: chunk } });
-    if (!parsed.ok) {
-      // The version was accepted for the whole file, so a chunk cannot fail; keep the entries countable.
-      chunk.forEach((_, i) => skipped.push({ index: start + i, reason: parsed.error.message }));
-    } else {
-      // An entry kept with cuts is in the exchanges and has a note; an entry skipped is only a note.
-      const skippedHere = new Map<number, string>();
-      const cutHere = new Map<number, SkippedEntry>();
-      for (const s of parsed.skipped) {
-        if (s.kept === true) cutHere.set(s.index, { ...s, index: start + s.index });
-        else skippedHere.set(s.index, s.reason);
-      }
-      let next = 0;
-      chunk.forEach((entry, i) => {
-        const reason = skippedHere.get(i);
-        if (reason !== undefined) {
-          skipped.push({ index: start + i, reason });
-          return;
-        }
-        const exchange = parsed.exchanges[next];
-        next += 1;
-        if (exchange === undefined) return;
-        const id = ids.claim(extensionId(entry) ?? `har_${start + i}`);
-        exchanges.push(id === exchange.id ? exchange : { ...exchange, id });
-        const cut = cutHere.get(i);
-        if (cut !== undefined) skipped.push(cut);
-      });
-    }
-    const end = Math.min(entries.length, start + chunkSize);
-    progress(0.2 + (0.8 * end) / entries.length);
-    if (end < entries.length) await yieldToEventLoop();
-  }
+  const reader = createHarEntryReader();
+  await inSlices(entries.length, chunkSize, progress, (start, end) =>
+    reader.read(entries, start, end, exchanges, skipped),
+  );
   return { exchanges, skipped };
-}
-
-/** The id parseHar takes from an entry's `_stepupInspector` (same rules as har.ts), if any. */
-function extensionId(entry: unknown): string | undefined {
-  const ext = isRecord(entry) ? own(entry, '_stepupInspector') : undefined;
-  if (!isRecord(ext) || own(ext, 'version') !== 1) return undefined;
-  const id = own(ext, 'id');
-  return typeof id === 'string' && id !== '' && id.length <= 256 ? id : undefined;
-}
-
-/** Whether parseHar finds a start time on the entry itself (its own rules: extension first, then the date). */
-function hasOwnStartTime(entry: unknown): boolean {
-  if (!isRecord(entry)) return true; // skipped anyway
-  const ext = own(entry, '_stepupInspector');
-  if (isRecord(ext) && own(ext, 'version') === 1) {
-    const startedAt = own(ext, 'startedAt');
-    if (typeof startedAt === 'number' && Number.isFinite(startedAt)) return true;
-  }
-  const started = own(entry, 'startedDateTime');
-  if (typeof started === 'number') return Number.isFinite(started);
-  return typeof started === 'string' && !Number.isNaN(Date.parse(started));
 }
 
 function finish(result: LogFileParseResult, options: ImportOptions, harRedacted = false): ImportResult {

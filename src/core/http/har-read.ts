@@ -118,6 +118,51 @@ function entryToExchange(entry: unknown, index: number, context: EntryContext): 
   return exchange;
 }
 
+/**
+ * Converts one HAR's entries in file order, in one call or over several (the panel's import converts in
+ * slices and yields between them): everything that depends on earlier entries (unique ids, the start time an
+ * entry without one takes, entry indexes) carries over from one call to the next, so any slicing gives what
+ * one call over the whole list gives.
+ */
+export interface HarEntryReader {
+  /**
+   * Converts `entries[start..end)`: exchanges are appended to `exchanges`, entries that cannot be used and
+   * entries kept with cuts to `skipped` (by index in `entries`). Never throws.
+   */
+  read(
+    entries: readonly unknown[],
+    start: number,
+    end: number,
+    exchanges: HttpExchange[],
+    skipped: SkippedEntry[],
+  ): void;
+}
+
+/** A reader for one HAR's entries; see {@link HarEntryReader}. */
+export function createHarEntryReader(): HarEntryReader {
+  const context: EntryContext = { ids: createIdAllocator(), lastStartedAt: 0, cuts: [] };
+  return {
+    read(entries, start, end, exchanges, skipped) {
+      for (let index = start; index < end; index += 1) {
+        if (!(index in entries)) continue; // a hole in a sparse array is no entry (as forEach skips it)
+        let result: HttpExchange | string;
+        context.cuts = [];
+        try {
+          result = entryToExchange(entries[index], index, context);
+        } catch {
+          // Only reachable with a crafted object (a throwing getter or Proxy), never with parsed JSON.
+          result = 'the entry could not be read';
+        }
+        if (typeof result === 'string') skipped.push({ index, reason: result });
+        else {
+          exchanges.push(result);
+          if (context.cuts.length > 0) skipped.push(keptWithCuts(index, context.cuts));
+        }
+      }
+    },
+  };
+}
+
 function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown };
@@ -153,22 +198,7 @@ function parseHarRoot(root: unknown, maxEntries: number): HarParseResult {
 
   const exchanges: HttpExchange[] = [];
   const skipped: SkippedEntry[] = [];
-  const context: EntryContext = { ids: createIdAllocator(), lastStartedAt: 0, cuts: [] };
-  (entries as unknown[]).forEach((entry, index) => {
-    let result: HttpExchange | string;
-    context.cuts = [];
-    try {
-      result = entryToExchange(entry, index, context);
-    } catch {
-      // Only reachable with a crafted object (a throwing getter or Proxy), never with parsed JSON.
-      result = 'the entry could not be read';
-    }
-    if (typeof result === 'string') skipped.push({ index, reason: result });
-    else {
-      exchanges.push(result);
-      if (context.cuts.length > 0) skipped.push(keptWithCuts(index, context.cuts));
-    }
-  });
+  createHarEntryReader().read(entries as unknown[], 0, entries.length, exchanges, skipped);
 
   const result: HarParseResult = { ok: true, exchanges, skipped };
   const creator = own(log, 'creator');

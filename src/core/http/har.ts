@@ -7,9 +7,11 @@
 export type * from './har-format.ts';
 export { MAX_BODY_PAYLOAD_LENGTH } from './har-fields.ts';
 export {
+  createHarEntryReader,
   MAX_HAR_ENTRIES,
   MAX_HAR_TEXT_LENGTH,
   parseHar,
+  type HarEntryReader,
   type HarErrorCode,
   type HarParseOptions,
   type HarParseResult,

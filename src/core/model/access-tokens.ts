@@ -5,12 +5,14 @@
  */
 import { readAccessClaims } from '../tokens/claims.ts';
 import { diffScopes } from '../tokens/scopes.ts';
+import { TokenTable } from '../tokens/token-table.ts';
 import type { AccessTokenSource, AccessTokenVersion } from './types.ts';
 
 /** Access token versions, indexed by token string and by session lane. */
 export class AccessTokenStore {
   readonly versions: AccessTokenVersion[] = [];
-  private readonly byRaw = new Map<string, number>();
+  /** Not a Map: every call brings its token as a new string, which a Map would hash whole (token-table.ts). */
+  private readonly byRaw = new TokenTable<number>();
   private readonly latestByLane = new Map<string, number>();
   private cache: readonly AccessTokenVersion[] | null = [];
 

@@ -23,6 +23,7 @@ import { classifyExchange, PROVIDERS } from '../providers/registry.ts';
 import type { ExchangeClassification } from '../providers/parts.ts';
 import type { ProviderId } from '../providers/ids.ts';
 import { decodeToken } from '../tokens/decode.ts';
+import { TokenTable } from '../tokens/token-table.ts';
 import type { TokenDecodeResult } from '../tokens/types.ts';
 import { describe } from '../util.ts';
 import { AccessTokenStore } from './access-tokens.ts';
@@ -38,7 +39,7 @@ import { GrantStore } from './grants.ts';
 import { TokenLedger } from './ledger.ts';
 import { ProofPreparer } from './proofs.ts';
 import type { ExchangeDraft, ProviderModel, ProviderModelHost } from './provider-host.ts';
-import type { AnalyzedExchange, SessionModel, TokenLocation } from './types.ts';
+import type { AnalyzedExchange, ClockOffset, SessionModel, TokenLocation } from './types.ts';
 
 /** Options of {@link createAnalyzer}. */
 export interface AnalyzerOptions {
@@ -117,7 +118,8 @@ class SessionAnalyzer implements Analyzer {
   private readonly dpop = new DpopSession();
   private readonly proofs = new ProofPreparer(this.dpop);
   private readonly cors = new CorsCheck((input, slot, dedupeKey) => this.raise(input, slot, dedupeKey));
-  private readonly decodeCache = new Map<string, TokenDecodeResult>();
+  /** Keyed without hashing whole tokens: each exchange brings its tokens as new strings (token-table.ts). */
+  private readonly decodeCache = new TokenTable<TokenDecodeResult>();
   private readonly ledger = new TokenLedger({
     accessTokens: this.accessTokens,
     challenges: this.challenges,
@@ -218,7 +220,8 @@ class SessionAnalyzer implements Analyzer {
   addMany(exchanges: Iterable<HttpExchange>): Promise<void> {
     type Batch = {
       items: { index: number; pending: PendingDpop | null }[];
-      reports: Promise<(DpopProofReport | null)[]>;
+      /** The reports of the items with a proof, in item order. */
+      reports: Promise<DpopProofReport[]>;
     };
     const run = async (): Promise<void> => {
       // Pipelined: batch k's proofs are verified (WebCrypto runs off the main thread) while batch k+1 is
@@ -227,20 +230,22 @@ class SessionAnalyzer implements Analyzer {
       let items: Batch['items'] = [];
       const settle = async (batch: Batch): Promise<void> => {
         const reports = await batch.reports;
-        batch.items.forEach((item, i) => {
-          const report = reports[i];
-          if (item.pending !== null && report != null) this.applyDpop(item.pending, report);
+        let next = 0;
+        for (const item of batch.items) {
+          if (item.pending !== null) {
+            const report = reports[next];
+            next += 1;
+            if (report !== undefined) this.applyDpop(item.pending, report);
+          }
           this.finalise(item.index);
-        });
+        }
         this.notify();
       };
       const launch = async (): Promise<void> => {
-        const batch: Batch = {
-          items,
-          reports: Promise.all(
-            items.map((item) => (item.pending === null ? null : this.runCheck(item.pending))),
-          ),
-        };
+        // Only the exchanges with a proof to check wait on a promise; the others have no report.
+        const checks: Promise<DpopProofReport>[] = [];
+        for (const item of items) if (item.pending !== null) checks.push(this.runCheck(item.pending));
+        const batch: Batch = { items, reports: Promise.all(checks) };
         items = [];
         if (inFlight !== undefined) await settle(inFlight);
         inFlight = batch;
@@ -289,6 +294,7 @@ class SessionAnalyzer implements Analyzer {
         withoutResponseBody: this.stats.withoutResponseBody,
         dpopProofs: this.proofs.proofs,
         findings: { ...this.findings.counts },
+        ...clockOffsetStat(this.dpop.serverClock.estimate()),
       },
     };
     this.lastSnapshot = model;
@@ -336,11 +342,10 @@ class SessionAnalyzer implements Analyzer {
 
   private async runCheck(pending: PendingDpop): Promise<DpopProofReport> {
     try {
-      const input =
-        pending.baselineJwk === undefined
-          ? pending.input
-          : { ...pending.input, previousThumbprint: await this.dpop.thumbprint(pending.baselineJwk) };
-      return await checkDpopProof(input);
+      // The input was made for this one check (ProofPreparer.prepare): completed in place, not copied.
+      if (pending.baselineJwk !== undefined)
+        pending.input.previousThumbprint = await this.dpop.thumbprint(pending.baselineJwk);
+      return await checkDpopProof(pending.input);
     } catch (error) {
       // checkDpopProof never rejects; this is for the thumbprint cache and future changes.
       return {
@@ -423,6 +428,8 @@ class SessionAnalyzer implements Analyzer {
     this.clock.tick(f.time, f.endTime);
     const cls = classifyExchange(d.exchange);
     d.classification = cls;
+    // The server's clock, from the Date of every response the model reads (the proofs' iat is judged by it).
+    if (cls !== null || AppTraffic.concerns(f)) this.dpop.serverClock.observe(f);
     if (cls !== null) {
       this.stats.providerExchanges += 1;
       return this.models.get(cls.provider)?.onExchange(d, f, cls) ?? null;
@@ -457,6 +464,10 @@ class SessionAnalyzer implements Analyzer {
       );
     }
   }
+}
+
+function clockOffsetStat(offset: ClockOffset | undefined): { clockOffset?: ClockOffset } {
+  return offset === undefined ? {} : { clockOffset: offset };
 }
 
 /**

@@ -32,8 +32,13 @@ function isHidden(
   return headers.has(lowerName) && !star && !exposed.has(lowerName);
 }
 
+/** Distinct Access-Control-Expose-Headers values remembered (a server sends one or a few). */
+const EXPOSE_LISTS_LIMIT = 256;
+
 export class CorsCheck {
   private readonly apiOrigins = new Map<string, string | undefined>();
+  /** Expose-headers values → their parsed token set: every response of an API repeats the same value. */
+  private readonly exposeLists = new Map<string, ReadonlySet<string>>();
 
   constructor(private readonly raise: Raise) {}
 
@@ -47,7 +52,7 @@ export class CorsCheck {
     }
     if (apiOrigin === undefined || origin.toLowerCase() === apiOrigin.toLowerCase()) return;
     const headers = f.response;
-    const list = headers.tokenList('access-control-expose-headers');
+    const list = this.exposeList(headers);
     const star = policy.uncredentialedEndpoints.has(cls.endpoint) && list.has('*');
     const missing: string[] = [];
     for (const name of policy.exposedHeaders)
@@ -75,5 +80,19 @@ export class CorsCheck {
         `cors-date:${cls.apiBase}`,
       );
     }
+  }
+
+  /** `headers.tokenList('access-control-expose-headers')`, parsed once per distinct value when there is one. */
+  private exposeList(headers: HeaderIndex): ReadonlySet<string> {
+    const values = headers.all('access-control-expose-headers');
+    if (values.length !== 1) return headers.tokenList('access-control-expose-headers');
+    const key = values[0] as string;
+    let list = this.exposeLists.get(key);
+    if (list === undefined) {
+      list = headers.tokenList('access-control-expose-headers');
+      if (this.exposeLists.size >= EXPOSE_LISTS_LIMIT) this.exposeLists.clear();
+      this.exposeLists.set(key, list);
+    }
+    return list;
   }
 }

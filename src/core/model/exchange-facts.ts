@@ -5,7 +5,7 @@
  */
 import { bodyJsonObject } from '../http/body.ts';
 import type { Body, Header, HttpExchange } from '../http/exchange.ts';
-import { isScheme, parseWwwAuthenticate } from '../http/www-authenticate.ts';
+import { isScheme, parseWwwAuthenticate, type AuthChallenge } from '../http/www-authenticate.ts';
 
 /**
  * Case-insensitive look-ups over one header list, with each name lower-cased once. The analyser asks a dozen
@@ -123,43 +123,64 @@ function body(value: unknown): Body {
     : ABSENT;
 }
 
+class Facts implements ExchangeFacts {
+  readonly method: string;
+  readonly url: string;
+  readonly time: number;
+  readonly endTime: number;
+  readonly status: number;
+  readonly ok: boolean;
+  readonly noResponse: boolean;
+  readonly requestHeaders: readonly Header[];
+  readonly responseHeaders: readonly Header[];
+  readonly request: HeaderIndex;
+  readonly requestBody: Body;
+  readonly responseBody: Body;
+  readonly bearer: string | undefined;
+  readonly bearerTruncated: boolean;
+  readonly dpopHeaders: string[];
+  readonly dpopTruncated: boolean;
+  #response: HeaderIndex | undefined;
+
+  constructor(exchange: HttpExchange) {
+    const requestHeaders = headerList(exchange?.requestHeaders);
+    const status =
+      typeof exchange?.status === 'number' && Number.isFinite(exchange.status) ? exchange.status : 0;
+    const time =
+      typeof exchange?.startedAt === 'number' && Number.isFinite(exchange.startedAt) ? exchange.startedAt : 0;
+    const ended = exchange?.endedAt;
+    const request = new HeaderIndex(requestHeaders);
+    const bearerTruncated = request.truncated('authorization');
+    const authorization = bearerTruncated ? undefined : request.get('authorization');
+    const scheme =
+      typeof authorization === 'string' ? /^\s*(?:bearer|dpop)\s+(\S+)/i.exec(authorization) : null;
+    this.method = typeof exchange?.method === 'string' ? exchange.method : '';
+    this.url = typeof exchange?.url === 'string' ? exchange.url : '';
+    this.time = time;
+    this.endTime = typeof ended === 'number' && Number.isFinite(ended) ? ended : time;
+    this.status = status;
+    this.ok = status >= 200 && status < 300;
+    this.noResponse = status === 0;
+    this.requestHeaders = requestHeaders;
+    this.responseHeaders = headerList(exchange?.responseHeaders);
+    this.request = request;
+    this.requestBody = body(exchange?.requestBody);
+    this.responseBody = body(exchange?.responseBody);
+    this.bearer = scheme?.[1];
+    this.bearerTruncated = bearerTruncated;
+    this.dpopHeaders = request.all('dpop');
+    this.dpopTruncated = request.truncated('dpop');
+  }
+
+  get response(): HeaderIndex {
+    this.#response ??= new HeaderIndex(this.responseHeaders);
+    return this.#response;
+  }
+}
+
 /** Reads the facts of an exchange. Never throws, whatever the object holds. */
 export function readFacts(exchange: HttpExchange): ExchangeFacts {
-  const requestHeaders = headerList(exchange?.requestHeaders);
-  const responseHeaders = headerList(exchange?.responseHeaders);
-  const status =
-    typeof exchange?.status === 'number' && Number.isFinite(exchange.status) ? exchange.status : 0;
-  const time =
-    typeof exchange?.startedAt === 'number' && Number.isFinite(exchange.startedAt) ? exchange.startedAt : 0;
-  const ended = exchange?.endedAt;
-  const request = new HeaderIndex(requestHeaders);
-  const bearerTruncated = request.truncated('authorization');
-  const authorization = bearerTruncated ? undefined : request.get('authorization');
-  const scheme =
-    typeof authorization === 'string' ? /^\s*(?:bearer|dpop)\s+(\S+)/i.exec(authorization) : null;
-  let response: HeaderIndex | undefined;
-  return {
-    method: typeof exchange?.method === 'string' ? exchange.method : '',
-    url: typeof exchange?.url === 'string' ? exchange.url : '',
-    time,
-    endTime: typeof ended === 'number' && Number.isFinite(ended) ? ended : time,
-    status,
-    ok: status >= 200 && status < 300,
-    noResponse: status === 0,
-    requestHeaders,
-    responseHeaders,
-    request,
-    get response(): HeaderIndex {
-      response ??= new HeaderIndex(responseHeaders);
-      return response;
-    },
-    requestBody: body(exchange?.requestBody),
-    responseBody: body(exchange?.responseBody),
-    bearer: scheme?.[1],
-    bearerTruncated,
-    dpopHeaders: request.all('dpop'),
-    dpopTruncated: request.truncated('dpop'),
-  };
+  return new Facts(exchange);
 }
 
 /** Parses a JSON object body once per exchange (cached on the facts object's owner by the caller). */
@@ -191,12 +212,15 @@ export function errorCodeOf(
  * lines, lower-cased names; undefined when there is none. Other schemes' parameters never leak in.
  */
 export function bearerChallenge(headers: HeaderIndex): Record<string, string> | undefined {
+  const challenge = firstTokenChallenge(headers);
+  return challenge === undefined ? undefined : { ...challenge.params };
+}
+
+/** The first `Bearer` or `DPoP` challenge of the `WWW-Authenticate` lines, parsed. */
+function firstTokenChallenge(headers: HeaderIndex): AuthChallenge | undefined {
   const values = headers.all('www-authenticate');
   if (values.length === 0) return undefined;
-  const challenge = parseWwwAuthenticate(values).challenges.find(
-    (c) => isScheme(c, 'bearer') || isScheme(c, 'dpop'),
-  );
-  return challenge === undefined ? undefined : { ...challenge.params };
+  return parseWwwAuthenticate(values).challenges.find((c) => isScheme(c, 'bearer') || isScheme(c, 'dpop'));
 }
 
 /** The origin (`scheme://host[:port]`) of an absolute URL, or undefined. */
@@ -226,4 +250,14 @@ export function sameRequest(a: RequestShape, b: RequestShape): boolean {
   if (a.body.kind === 'text' && b.body.kind === 'text') return a.body.text === b.body.text;
   if (a.body.kind === 'base64' && b.body.kind === 'base64') return a.body.base64 === b.body.base64;
   return true;
+}
+
+/**
+ * Whether the server refused the request's DPoP proof: RFC 9449 §7.1's `invalid_dpop_proof`, in the error body
+ * (`errorCode`, as the model read it) or in a `DPoP`/`Bearer` challenge of `WWW-Authenticate`.
+ */
+export function refusedProof(facts: ExchangeFacts, errorCode: string | null): boolean {
+  if (facts.ok || facts.noResponse) return false;
+  if (errorCode === 'invalid_dpop_proof') return true;
+  return bearerChallenge(facts.response)?.['error'] === 'invalid_dpop_proof';
 }

@@ -3,9 +3,11 @@
  * for a resource server alike. What the check compares the proof with (nonce, key continuity, jti replay) comes
  * from the session's DPoP context ({@link DpopSession}), read in exchange order so a batch can be verified later.
  */
+import { DEFAULT_IAT_WINDOW } from '../dpop/check.ts';
+import { clockExplainsIat } from '../dpop/claims.ts';
 import { decodeCompactJws } from '../tokens/decode.ts';
 import { publicJwk, type DpopSession, type PendingDpop } from './dpop-session.ts';
-import type { ExchangeFacts, RequestShape } from './exchange-facts.ts';
+import { refusedProof, type ExchangeFacts, type RequestShape } from './exchange-facts.ts';
 import type { ExchangeDraft } from './draft.ts';
 
 /**
@@ -21,7 +23,11 @@ export interface ProofRequest {
   mode: ProofMode;
   /** Where jtis must be unique and nonces are issued: the API base, or the resource's origin. */
   scope: string;
-  /** The session lane the request belongs to (nonces and key continuity); absent for a resource. */
+  /**
+   * The session lane the request names (nonces and key continuity): by its refresh token, access token or
+   * challenge token, or the session its response names. Absent when it names none: an API's proof is then matched
+   * to a session by its key (and has nothing to compare its key with); a resource's proof has no lane.
+   */
   lane?: string;
   /** A login starts a session: no key baseline, and a nonce is compared only when the proof carries one. */
   isLogin?: boolean;
@@ -84,6 +90,7 @@ export class ProofPreparer {
       const decoded = decodeCompactJws(raw);
       d.tokens.push({ location: 'request.dpop', decoded });
       if (decoded.ok) {
+        pending.input.decoded = decoded;
         claims = decoded.claims;
         if (mode !== 'resource') {
           const jwk = publicJwk(decoded.header['jwk']);
@@ -93,16 +100,35 @@ export class ProofPreparer {
     }
     if (request.challengeKey !== undefined) pending.challengeKey = request.challengeKey;
     if (request.challengeId !== undefined) pending.challengeId = request.challengeId;
+    const offset = this.dpop.serverClock.offsetFor(f);
+    if (offset !== undefined) pending.input.clockOffset = offset;
+    if (refusedProof(f, d.errorCode)) {
+      pending.input.proofRefused = true;
+      if (clockExplainsIat(claims['iat'], f.time, DEFAULT_IAT_WINDOW, offset))
+        pending.refusalExplainedByClock = true;
+    }
+    const jwk = pending.proofJwk;
+    const keyLane = jwk !== undefined ? this.dpop.laneOfKey(request.scope, jwk) : undefined;
+    let lane = request.lane;
+    let byKey = false;
+    if (mode !== 'resource' && lane === undefined) {
+      byKey = jwk !== undefined;
+      lane =
+        jwk !== undefined
+          ? this.dpop.keyLane(request.scope, jwk)
+          : this.dpop.laneKey(request.scope, undefined);
+    }
+    if (lane !== undefined) pending.lane = lane;
     if (flavour === 'challenge') {
       if (request.challengeJti !== undefined) pending.input.challengeTokenJti = request.challengeJti;
     } else if (raw !== undefined) {
-      if (flavour === 'session' && request.lane !== undefined) {
+      if (flavour === 'session' && lane !== undefined) {
         // A login starts a session: a device logging in for the first time has no nonce yet, and another
         // session's nonce says nothing about this one. Only a nonce the proof does carry is compared.
         const expected =
           request.isLogin === true && claims['nonce'] === undefined
             ? undefined
-            : this.dpop.expectedNonce(request.lane, request.scope, f.time, claims['nonce']);
+            : this.dpop.expectedNonce(lane, request.scope, f.time, claims['nonce'], keyLane);
         if (expected !== undefined) pending.input.expectedNonce = expected;
       }
       const jti = claims['jti'];
@@ -118,9 +144,14 @@ export class ProofPreparer {
         pending.resend = use.resend;
       }
     }
-    if (mode !== 'resource' && request.isLogin !== true && request.lane !== undefined && raw !== undefined) {
-      const baseline = this.dpop.baseline(request.lane);
-      if (baseline !== undefined) pending.baselineJwk = baseline;
+    if (mode !== 'resource' && request.isLogin !== true && lane !== undefined && raw !== undefined) {
+      if (byKey) {
+        pending.input.keyContinuityNote =
+          'the request names no session (no refresh token, access token or challenge token of a known session): it was matched to one by this key, so there is no earlier key to compare with';
+      } else {
+        const baseline = this.dpop.baseline(lane);
+        if (baseline !== undefined) pending.baselineJwk = baseline;
+      }
     }
     return pending;
   }

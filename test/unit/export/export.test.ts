@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { exportFilename, exportLog, importLog } from '../../../src/core/export/export.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { exportFilename, exportLog, importLog, SLICE_MS } from '../../../src/core/export/export.ts';
 import { REDACTED_SIGNATURE, redactExchanges } from '../../../src/core/export/redact.ts';
 import type { HttpExchange } from '../../../src/core/http/exchange.ts';
 import { parseLogFile } from '../../../src/core/http/log-file.ts';
@@ -166,7 +166,7 @@ describe('importLog', () => {
       const seen: number[] = [];
       let ticks = 0;
       const timer = setInterval(() => (ticks += 1), 0);
-      const result = await importLog(text, { onProgress: (f) => seen.push(f) });
+      const result = await importLog(text, { chunkSize: 500, onProgress: (f) => seen.push(f) });
       clearInterval(timer);
       expect(result.ok && result.exchanges.length).toBe(1200);
       expect(seen[0]).toBe(0);
@@ -174,6 +174,26 @@ describe('importLog', () => {
       expect(seen.length).toBeGreaterThanOrEqual(4); // 0, after parsing, three chunks of 500, 1
       expect([...seen].sort((a, b) => a - b)).toEqual(seen);
       expect(ticks).toBeGreaterThan(0);
+    }
+  });
+
+  it('without a chunk size, converts for a time slice between yields', async () => {
+    const many: HttpExchange[] = Array.from({ length: 1200 }, (_, i) =>
+      anExchange({ id: `e${i}`, startedAt: 1_790_000_000_000 + i }),
+    );
+    for (const format of ['json', 'har'] as const) {
+      const text = exportLog(many, { format, redact: false, now: NOW }).text;
+      // A clock that moves a whole slice between two looks: every step of entries ends its slice.
+      let clock = 0;
+      const slow = vi.spyOn(performance, 'now').mockImplementation(() => (clock += SLICE_MS));
+      const seen: number[] = [];
+      const result = await importLog(text, { onProgress: (f) => seen.push(f) });
+      slow.mockRestore();
+      expect(result.ok && result.exchanges.length).toBe(1200);
+      // 0, after parsing, then one update per slice (each a single step of entries here), ending at 1.
+      expect(seen.length).toBeGreaterThanOrEqual(6);
+      expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+      expect(seen.at(-1)).toBe(1);
     }
   });
 
