@@ -2,24 +2,39 @@
  * `npm run demo`: builds the extension and the demo bank page, starts the emulator and the demo server, and
  * opens Chromium with the Step-Up Inspector loaded.
  *
- * - With a display (DISPLAY / WAYLAND_DISPLAY): a visible Chromium with DevTools open on the demo tab; you drive it.
- * - Without one: runs the flows itself, headless, and saves screenshots of the page and the inspector panel to
- *   demo-output/.
+ * - With a display (DISPLAY / WAYLAND_DISPLAY): a visible Chromium with DevTools open on the demo tab, on the
+ *   Step-Up panel, docked beside the page wide enough to read (DevTools preferences written into the demo's
+ *   fresh profile); you drive it.
+ * - Without one: runs the flows itself, headless, in two tabs (Prelude; Dynamic and RFC 9470), saves screenshots
+ *   of the page and the inspector panel to demo-output/, prints what the inspector shows for each tab and fails
+ *   when a tab's flows left the inspector without exchanges or challenges.
  *
  * Flags: `--headless` / `--headed` force a mode. Environment: `DEMO_PORT`, `EMULATOR_PORT`, `DYNAMIC_PORT`,
  * `RFC9470_PORT` (0 = any free port), `CHROME_PATH`, `DEMO_FIXED_OTP` (headed mode: make every code this value),
  * `DYNAMIC_SDK_NODE_MODULES` (build the page with a `@dynamic-labs-sdk/client` installed elsewhere).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { ensureChromium } from '../scripts/ensure-chromium.mjs';
 import { launchChromium, type LaunchedChromium } from '../test/e2e/harness/launch.ts';
 import { openPanelAsTab, tabIdOf } from '../test/e2e/harness/extension.ts';
-import { openDevToolsPanel, undockDevTools } from '../test/e2e/harness/devtools.ts';
+import { openDevToolsWindow, selectPanel, undockDevTools } from '../test/e2e/harness/devtools.ts';
 import { OtpReader } from '../test/e2e/harness/otp.ts';
 import * as driver from '../test/e2e/harness/demo-driver.ts';
+import { writeDevToolsPreferences } from './devtools-prefs.ts';
+import {
+  DYNAMIC_SCOPES,
+  PRELUDE_SCOPES,
+  inspectorSummary,
+  readInspector,
+  runDynamicAndRfc9470Flows,
+  runPreludeFlows,
+  uncapturedProblem,
+  type InspectorView,
+} from './flows.ts';
 import { PROJECT_ROOT, ensureDemoAppBuilt, extensionDistDir, startStack, type Stack } from './stack.ts';
 
 const OUTPUT_DIR = join(PROJECT_ROOT, 'demo-output');
@@ -55,14 +70,40 @@ function buildExtension(): Promise<boolean> {
 // Everything started here, stopped in reverse order by `shutdown` (Ctrl-C, browser closed, end of run).
 let stack: Stack | undefined;
 let browser: LaunchedChromium | undefined;
+let profileDir: string | undefined;
 let shuttingDown: Promise<void> | undefined;
 
 function shutdown(): Promise<void> {
   shuttingDown ??= (async () => {
     await browser?.close().catch(() => undefined);
+    if (profileDir)
+      await rm(profileDir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
     await stack?.close().catch(() => undefined);
   })();
   return shuttingDown;
+}
+
+/** DevTools docked to the right at this width: the panel's timeline and detail pane fit side by side. */
+const DEVTOOLS_WIDTH = 720;
+
+/** A fresh profile whose DevTools preferences dock DevTools right at {@link DEVTOOLS_WIDTH}; removed by `shutdown`. */
+async function demoProfile(): Promise<string> {
+  profileDir = await mkdtemp(join(tmpdir(), 'stepup-inspector-demo-'));
+  await writeDevToolsPreferences(profileDir, { dock: 'right', size: DEVTOOLS_WIDTH });
+  return profileDir;
+}
+
+/**
+ * Opens DevTools on `page` and shows the Step-Up panel in it. DevTools opens on a built-in panel whatever its
+ * preferences say (devtools-prefs.ts), so the panel is selected over CDP, as the e2e tests do.
+ */
+async function openInspector(
+  context: BrowserContext,
+  page: Page,
+  extensionId: string | null,
+): Promise<{ devtools: Page; panel: Frame }> {
+  const devtools = await openDevToolsWindow(context, page, { extensionId, timeoutMs: 20_000 });
+  return { devtools, panel: await selectPanel(devtools, extensionId, 20_000) };
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -88,7 +129,8 @@ async function prepare(headless: boolean): Promise<{ chromePath: string; extensi
     say(
       extensionPath
         ? 'The extension build failed: using the previous build in dist/.'
-        : 'The extension build failed and dist/ holds no extension: the demo runs without the inspector.',
+        : 'The extension build failed and dist/ holds no extension: the demo runs without the inspector' +
+            ' (headless, it then fails at the end).',
     );
   }
   say('Building the demo page (demo/app) if needed…');
@@ -97,6 +139,8 @@ async function prepare(headless: boolean): Promise<{ chromePath: string; extensi
 }
 
 async function runHeaded(chromePath: string, extensionPath: string | null): Promise<void> {
+  // Lets Playwright reach the DevTools window it opens (to select the Step-Up panel); read at launch time.
+  process.env['PW_CHROMIUM_ATTACH_TO_OTHER'] = '1';
   stack = await startStack({
     emulatorPort: portFromEnv('EMULATOR_PORT', 8443),
     demoPort: portFromEnv('DEMO_PORT', 5180),
@@ -109,12 +153,22 @@ async function runHeaded(chromePath: string, extensionPath: string | null): Prom
     headless: false,
     executablePath: chromePath,
     extensionPath,
+    profileDir: await demoProfile(),
     viewport: null,
-    // Fine headed; never combine it with PW_CHROMIUM_ATTACH_TO_OTHER (the first page would be DevTools).
-    args: [...stack.chromiumArgs, '--auto-open-devtools-for-tabs', '--window-size=1440,960'],
+    // DevTools takes DEVTOOLS_WIDTH of it; the demo page keeps the rest.
+    args: [...stack.chromiumArgs, '--window-size=1440,960'],
   });
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   await page.goto(stack.demoUrl);
+  let devtoolsNote =
+    '  • DevTools is open on the demo tab, on the Step-Up panel: it captures the flows below as you run them.';
+  if (browser.extensionId) {
+    try {
+      await openInspector(browser.context, page, browser.extensionId);
+    } catch (err) {
+      devtoolsNote = `  • Open DevTools (F12) on the demo tab and pick the Step-Up panel (it could not be opened: ${(err as Error).message}).`;
+    }
+  }
   say('');
   say('Step-Up Inspector demo is running.');
   say(`  Demo bank page   ${stack.demoUrl}`);
@@ -124,9 +178,7 @@ async function runHeaded(chromePath: string, extensionPath: string | null): Prom
   say(`  Extension        ${extensionPath ? `loaded from ${extensionPath}` : 'not loaded (no build)'}`);
   say('');
   say('In the Chromium window:');
-  say(
-    '  • DevTools is open on the demo tab: pick the "Step-Up" panel (it may hide behind » in the tab strip).',
-  );
+  say(devtoolsNote);
   say('  • 1  Sign in with a phone code (any number, e.g. +14155550123).');
   say(
     '  • 2  Request transfer:write, enter the SMS code, send the transfer, then send it again (refused: single-use).',
@@ -158,135 +210,85 @@ async function screenshot(page: Page, name: string, fullPage = true): Promise<st
   return path;
 }
 
-async function runFlows(page: Page, readOtp: driver.ReadOtp, reader: OtpReader): Promise<void> {
-  say('  · phone login');
-  await driver.loginWithPhone(page, readOtp);
-
-  say('  · transfer:write step-up, with one wrong code first');
-  await page.getByTestId('transfer-request').click();
-  await page.locator('[data-testid="transfer-otp"][data-step="verify_sms"]').waitFor();
-  const sms = await reader.next({ purpose: 'stepup', to: driver.DEMO_PHONE });
-  const wrong = sms.code.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
-  await page.getByTestId('transfer-otp-code').fill(wrong);
-  await page.getByTestId('transfer-otp-verify').click();
-  await page.getByTestId('transfer-error').waitFor();
-  // Mid-challenge: the OTP form, the refused code and the inbox's "Use this code" buttons.
-  await page.getByTestId('transfer-otp-code').fill('');
-  await page
-    .locator(`[data-testid="inbox-message"][data-code="${sms.code}"] [data-testid="inbox-use-code"]`)
-    .waitFor();
-  await screenshot(page, '01-demo-transfer-challenge.png', false);
-  await page.getByTestId('transfer-otp-code').fill(sms.code);
-  await page.getByTestId('transfer-otp-verify').click();
-  await driver.challengeEntries(page, 'transfer', 'completed').first().waitFor();
-  say(
-    `    first transfer: ${await driver.sendTransfer(page)}, second transfer: ${await driver.sendTransfer(page)}`,
-  );
-
-  say('  · kyc:approve (e-mail code, SMS code, kyc_review)');
-  await driver.stepUpKyc(page, readOtp);
-
-  say('  · password login as ada@demo.test, prld:pwd:write, reset twice');
-  await driver.loginWithPassword(page);
-  await driver.stepUpPasswordReset(page, readOtp);
-  say(
-    `    first reset: ${await driver.saveNewPassword(page)}, second reset: ${await driver.saveNewPassword(page)}`,
-  );
-
-  say('  · scope policies: admin:root, payments:admin, report:read');
-  for (const flow of ['admin', 'payments', 'report'] as const) await driver.requestPolicyScope(page, flow);
+/** Reads and prints what the inspector's panel shows; returns it. */
+async function reportInspector(panel: Page, tab: string): Promise<InspectorView> {
+  const view = await readInspector(panel);
+  say(`  ${tab} ${inspectorSummary(view)}`);
+  if (view.lanes.length > 0) {
+    say(`    lanes: ${view.lanes.map((lane) => `${lane.scope || '(no scope)'} ${lane.status}`).join(', ')}`);
+  }
+  return view;
 }
 
 /**
- * The Dynamic and RFC 9470 cards, in a tab of their own so the inspector's timeline for that tab shows just their
- * lanes. With the extension, the panel is opened first (as a tab) with "Capture before DevTools opens" on: Dynamic
- * lanes need response bodies (`elevatedAccessToken`), which only the page hook or DevTools see.
+ * The inspector for the Prelude tab, opened only now that the flows have run: the panel page as a tab (read and
+ * photographed), then the real DevTools on that tab, on the Step-Up panel.
+ */
+async function capturePanel(
+  context: BrowserContext,
+  page: Page,
+  extensionId: string,
+): Promise<InspectorView> {
+  const tabId = await tabIdOf(context, extensionId, page);
+  const panel = await openPanelAsTab(context, extensionId, tabId);
+  await panel.setViewportSize({ width: 1440, height: 900 });
+  const view = await reportInspector(panel, 'Prelude tab');
+  await screenshot(panel, '04-inspector-panel-tab.png', false);
+  await panel.close();
+
+  try {
+    const { devtools, panel: frame } = await openInspector(context, page, extensionId);
+    // Docked, the panel is a side strip next to an empty (uncaptured) page area: give it its own window.
+    if (await undockDevTools(devtools)) {
+      await (await frame.frameElement()).waitForElementState('visible');
+    }
+    await devtools.setViewportSize({ width: 1440, height: 900 }).catch(() => undefined);
+    await frame.waitForLoadState('load');
+    await readInspector(frame).catch(() => undefined);
+    await screenshot(devtools, '05-devtools-step-up-panel.png', false);
+  } catch (err) {
+    say(`  (the real DevTools panel could not be captured: ${(err as Error).message})`);
+  }
+  return view;
+}
+
+/**
+ * The Dynamic and RFC 9470 cards, in a tab of their own so the inspector's timeline for that tab shows just
+ * their lanes. Nothing is switched on first: what the inspector captures is what it captures by default.
+ * Returns what the panel shows for the tab (null without the extension).
  */
 async function runDynamicAndRfc9470(
   context: BrowserContext,
   currentStack: Stack,
   extensionId: string | null,
-): Promise<void> {
+): Promise<InspectorView | null> {
   const page = await context.newPage();
   await driver.openDemo(page, `${currentStack.demoUrl}?tab=dynamic-rfc9470`);
-  let panel: Page | null = null;
+  await runDynamicAndRfc9470Flows(
+    page,
+    new OtpReader(() => currentStack.dynamic.inbox),
+    say,
+    async (name) => {
+      const [card, file] =
+        name === 'dynamic-card'
+          ? ['flow-dynamic', '06-demo-dynamic-card.png']
+          : ['flow-oauth', '07-demo-rfc9470-card.png'];
+      await page.getByTestId(card).scrollIntoViewIfNeeded();
+      await page.getByTestId(card).screenshot({ path: join(OUTPUT_DIR, file) });
+      say(`  saved ${join(OUTPUT_DIR, file)}`);
+    },
+  );
+
+  let view: InspectorView | null = null;
   if (extensionId) {
-    const tabId = await tabIdOf(context, extensionId, page);
-    panel = await openPanelAsTab(context, extensionId, tabId);
+    const panel = await openPanelAsTab(context, extensionId, await tabIdOf(context, extensionId, page));
     await panel.setViewportSize({ width: 1440, height: 900 });
-    const toggle = panel.getByTestId('hook-toggle');
-    try {
-      await toggle.waitFor({ timeout: 10_000 });
-      // The toggle settles asynchronously: click until it holds.
-      for (let i = 0; i < 3 && !(await toggle.isChecked()); i++) {
-        await toggle.click();
-        await panel
-          .waitForFunction(
-            () => (document.querySelector('[data-testid="hook-toggle"]') as HTMLInputElement | null)?.checked,
-            undefined,
-            { timeout: 5_000 },
-          )
-          .catch(() => undefined);
-      }
-      await page.reload();
-      await page.getByTestId('flow-login').waitFor();
-    } catch (err) {
-      say(`  (could not turn on the page hook: ${(err as Error).message}; bodies only with DevTools open)`);
-    }
-    // A background tab's timers are throttled to 1 s: keep the demo page in front while the flows run.
-    await page.bringToFront();
-  }
-  const reader = new OtpReader(() => currentStack.dynamic.inbox);
-  const readOtp: driver.ReadDynamicOtp = async (query) => (await reader.next(query)).code;
-
-  const client = await driver.dynamicClientReady(page);
-  say(
-    `  · Dynamic (${client === 'sdk' ? 'real @dynamic-labs-sdk/client' : 'SDK not installed: request replica'}): e-mail sign-in`,
-  );
-  await driver.dynamicSignIn(page, readOtp);
-  say('  · wallet:export: check, e-mail code (a wrong one first), verify with requestedScopes');
-  await driver.dynamicStepUp(page, readOtp, 'export', { wrongCode: true });
-  const exports = [
-    await driver.dynamicAction(page, 'export'),
-    await driver.dynamicAction(page, 'export'),
-    await driver.dynamicAction(page, 'replay'),
-  ];
-  say(`    export: ${exports[0]}, export again: ${exports[1]}, replaying the spent token: ${exports[2]}`);
-  say('  · wallet:sign: check, e-mail code, verify, sign twice');
-  await driver.dynamicStepUp(page, readOtp, 'sign');
-  say(
-    `    signatures: ${await driver.dynamicAction(page, 'sign')}, ${await driver.dynamicAction(page, 'sign')}`,
-  );
-  await page.getByTestId('flow-dynamic').scrollIntoViewIfNeeded();
-  await page.getByTestId('flow-dynamic').screenshot({ path: join(OUTPUT_DIR, '06-demo-dynamic-card.png') });
-  say(`  saved ${join(OUTPUT_DIR, '06-demo-dynamic-card.png')}`);
-
-  say('  · RFC 9470: SSO sign-in, payment challenged, re-authentication with acr_values, payment accepted');
-  const { first, second } = await driver.oauthStepUpFlow(page);
-  say(`    payment: ${first}, after step-up: ${second}`);
-  say('  · RFC 6750: statements refused (insufficient_scope), re-authorized, accepted');
-  const statements = await driver.oauthAction(page, 'statements');
-  await driver.oauthReauthenticate(page);
-  say(
-    `    statements: ${statements}, after re-authorization: ${await driver.oauthAction(page, 'statements')}`,
-  );
-  say('  · broken IdP: the automatic client loops');
-  await driver.oauthSetBrokenIdp(page, true);
-  say(`    payment with automatic step-up: ${await driver.oauthAction(page, 'pay-auto')}`);
-  await driver.oauthSetBrokenIdp(page, false);
-  await page.getByTestId('flow-oauth').scrollIntoViewIfNeeded();
-  await page.getByTestId('flow-oauth').screenshot({ path: join(OUTPUT_DIR, '07-demo-rfc9470-card.png') });
-  say(`  saved ${join(OUTPUT_DIR, '07-demo-rfc9470-card.png')}`);
-
-  if (panel) {
-    await panel.bringToFront();
-    const timeline = panel.getByTestId('timeline');
-    try {
-      await panel.locator('[data-testid="challenge-lane"]').first().waitFor({ timeout: 10_000 });
-      await timeline.screenshot({ path: join(OUTPUT_DIR, '08-inspector-timeline-dynamic-rfc9470.png') });
+    view = await reportInspector(panel, 'Dynamic/RFC 9470 tab');
+    if (view.lanes.length > 0) {
+      await panel
+        .getByTestId('timeline')
+        .screenshot({ path: join(OUTPUT_DIR, '08-inspector-timeline-dynamic-rfc9470.png') });
       say(`  saved ${join(OUTPUT_DIR, '08-inspector-timeline-dynamic-rfc9470.png')}`);
-    } catch (err) {
-      say(`  (no challenge lane in the panel for these flows: ${(err as Error).message.split('\n')[0]})`);
     }
     await screenshot(panel, '09-inspector-panel-dynamic-rfc9470.png', false);
     // The widths DevTools really gives a panel: docked narrow, docked beside the page, undocked; in both themes.
@@ -300,40 +302,7 @@ async function runDynamicAndRfc9470(
     await panel.close();
   }
   await page.close();
-}
-
-async function capturePanel(context: BrowserContext, page: Page, extensionId: string): Promise<void> {
-  const tabId = await tabIdOf(context, extensionId, page);
-  const panel = await openPanelAsTab(context, extensionId, tabId);
-  await panel.setViewportSize({ width: 1440, height: 900 });
-  await panel.waitForLoadState('load');
-  // The panel renders from the service worker's store: wait until it shows more than an empty shell.
-  await panel
-    .waitForFunction(() => (document.body.innerText || '').trim().length > 40, undefined, { timeout: 10_000 })
-    .catch(() => undefined);
-  await screenshot(panel, '04-inspector-panel-tab.png', false);
-  await panel.close();
-
-  try {
-    const { devtools, panel: frame } = await openDevToolsPanel(context, page, {
-      extensionId,
-      timeoutMs: 20_000,
-    });
-    // Docked, the panel is a side strip next to an empty (uncaptured) page area: give it its own window.
-    if (await undockDevTools(devtools)) {
-      await (await frame.frameElement()).waitForElementState('visible');
-    }
-    await devtools.setViewportSize({ width: 1440, height: 900 }).catch(() => undefined);
-    await frame.waitForLoadState('load');
-    await frame
-      .waitForFunction(() => (document.body.innerText || '').trim().length > 40, undefined, {
-        timeout: 10_000,
-      })
-      .catch(() => undefined);
-    await screenshot(devtools, '05-devtools-step-up-panel.png', false);
-  } catch (err) {
-    say(`  (the real DevTools panel could not be captured: ${(err as Error).message})`);
-  }
+  return view;
 }
 
 async function runHeadless(chromePath: string, extensionPath: string | null): Promise<void> {
@@ -351,6 +320,7 @@ async function runHeadless(chromePath: string, extensionPath: string | null): Pr
     headless: true,
     executablePath: chromePath,
     extensionPath,
+    profileDir: await demoProfile(),
     viewport: { width: 1440, height: 900 },
     args: stack.chromiumArgs,
   });
@@ -360,23 +330,41 @@ async function runHeadless(chromePath: string, extensionPath: string | null): Pr
   const page = await context.newPage();
   await driver.openDemo(page, stack.demoUrl);
   const currentStack = stack;
-  const reader = new OtpReader(() => currentStack.emulator.inbox);
-  const readOtp: driver.ReadOtp = async (query) => (await reader.next(query)).code;
 
-  say('No display: running the demo flows headless…');
-  await runFlows(page, readOtp, reader);
+  say('No display: running the demo flows headless (Prelude tab)…');
+  await runPreludeFlows(page, new OtpReader(() => currentStack.emulator.inbox), say, async () => {
+    await screenshot(page, '01-demo-transfer-challenge.png', false);
+  });
   say('Final state:');
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, '02-demo-page-viewport.png', false);
   await screenshot(page, '03-demo-page-full.png', true);
   const apiCalls = stack.emulator.requests.filter((r) => r.path.startsWith('/v1/session'));
   say(`  (${apiCalls.length} Session API requests recorded by the emulator)`);
-  if (extensionId) await capturePanel(context, page, extensionId);
-  else say('  (no extension loaded: no inspector screenshots)');
+  const problems: string[] = [];
+  if (extensionId) {
+    const view = await capturePanel(context, page, extensionId);
+    const problem = uncapturedProblem('Prelude tab', view, PRELUDE_SCOPES);
+    if (problem) problems.push(problem);
+  } else {
+    say('  (no extension loaded: no inspector screenshots)');
+  }
   say('Dynamic and RFC 9470 flows (a second tab):');
-  await runDynamicAndRfc9470(context, stack, extensionId);
+  const dynamicView = await runDynamicAndRfc9470(context, stack, extensionId);
+  if (dynamicView) {
+    const problem = uncapturedProblem('Dynamic/RFC 9470 tab', dynamicView, DYNAMIC_SCOPES);
+    if (problem) problems.push(problem);
+  }
   say('');
-  say(`Done. Screenshots are in ${OUTPUT_DIR}`);
+  say(`Screenshots are in ${OUTPUT_DIR}`);
+  if (problems.length > 0) {
+    throw new DemoError(
+      `the inspector did not show what the demo ran:\n  ${problems.join('\n  ')}\n` +
+        'The screenshots show what it showed instead.',
+    );
+  }
+  if (!extensionId) throw new DemoError('the extension was not loaded: nothing was inspected.');
+  say('Done.');
 }
 
 async function main(): Promise<void> {

@@ -14,17 +14,17 @@ function panelFrame(devtools: Page, extensionId: string | null): Frame | undefin
 }
 
 /**
- * Opens DevTools for `page` with CDP `Target.openDevTools` and selects the extension's panel by pressing
- * `Control+]` (next panel) until its frame exists: DevTools creates an extension panel only once selected.
+ * Opens DevTools for `page` with CDP `Target.openDevTools` and returns its window once the extension's devtools
+ * page has loaded in it (with `extensionId`), with whatever panel DevTools chose itself: no key is pressed.
  *
  * Needs `PW_CHROMIUM_ATTACH_TO_OTHER=1` in the environment before launch, so that Playwright reports the
  * `devtools://` window as a page. Do not drive DevTools' internals with `evaluate` (it broke DevTools in trials).
  */
-export async function openDevToolsPanel(
+export async function openDevToolsWindow(
   context: BrowserContext,
   page: Page,
   options: { extensionId?: string | null; timeoutMs?: number } = {},
-): Promise<DevToolsPanel> {
+): Promise<Page> {
   if (!process.env['PW_CHROMIUM_ATTACH_TO_OTHER']) {
     throw new Error(
       'Set PW_CHROMIUM_ATTACH_TO_OTHER=1 before launching Chromium to reach the DevTools window.',
@@ -64,7 +64,36 @@ export async function openDevToolsPanel(
         .catch(() => undefined);
     }
   }
+  return devtools;
+}
 
+/**
+ * Opens DevTools for `page` ({@link openDevToolsWindow}) and selects the extension's panel with
+ * {@link selectPanel}.
+ */
+export async function openDevToolsPanel(
+  context: BrowserContext,
+  page: Page,
+  options: { extensionId?: string | null; timeoutMs?: number } = {},
+): Promise<DevToolsPanel> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const deadline = Date.now() + timeoutMs;
+  const extensionId = options.extensionId ?? null;
+  const devtools = await openDevToolsWindow(context, page, { extensionId, timeoutMs });
+  const panel = await selectPanel(devtools, extensionId, Math.max(1, deadline - Date.now()));
+  return { devtools, panel };
+}
+
+/**
+ * Selects the extension's panel in an open DevTools window by pressing `Control+]` (next panel) until its
+ * frame is shown (none when it already is): DevTools creates an extension panel only once selected.
+ */
+export async function selectPanel(
+  devtools: Page,
+  extensionId: string | null,
+  timeoutMs: number,
+): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
   // Select the panel with "previous panel" (Ctrl+[): extension panels come after the built-in ones, so from
   // the first panel (Elements) it wraps to the last one, usually ours. Right after the devtools page loads, the
   // panel may not be registered yet and the press lands on the last built-in panel: the next panel (Ctrl+])
@@ -86,7 +115,7 @@ export async function openDevToolsPanel(
   }
   if (!panel) throw new Error('The inspector panel frame vanished.'); // narrows the type; isShown implies it
   await panel.waitForLoadState('domcontentloaded');
-  return { devtools, panel };
+  return panel;
 }
 
 async function isShown(frame: Frame | undefined): Promise<boolean> {
