@@ -56,6 +56,30 @@ export async function waitForExtensionId(
   return fromWorker ?? extensionIdFromManifest(extensionPath);
 }
 
+/**
+ * Waits until the worker has registered the page hook on the loopback hosts. Chrome clears registered scripts
+ * when it installs or updates an extension (and `--load-extension` counts as one at every launch); the worker
+ * registers them again as it starts, and a page loaded before that moment has no hook until it reloads, as it
+ * would for a user who installs the extension with the app already open.
+ */
+export async function loopbackHookReady(
+  context: BrowserContext,
+  extensionId: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const worker = await serviceWorkerOf(context, extensionId, timeoutMs);
+    const ids = await worker
+      .evaluate(async () => (await chrome.scripting.getRegisteredContentScripts()).map((s) => s.id))
+      .catch(() => [] as string[]);
+    if (ids.includes('stepup-loopback:hook') && ids.includes('stepup-loopback:relay')) return;
+    if (Date.now() > deadline)
+      throw new Error(`the page hook was not registered on the loopback hosts within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** The extension's service worker, waiting for it to (re)start if needed. */
 export async function serviceWorkerOf(
   context: BrowserContext,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { ensureChromium } from '../../../scripts/ensure-chromium.mjs';
-import { waitForExtensionId } from './extension.ts';
+import { loopbackHookReady, waitForExtensionId } from './extension.ts';
 
 /** Flags for a quiet, deterministic Chromium: no sync, no component updates, no QUIC, no first-run UI. */
 export const BASE_CHROMIUM_ARGS: readonly string[] = [
@@ -103,6 +103,8 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
     });
   }
   const extensionId = options.extensionPath ? await waitForExtensionId(context, options.extensionPath) : null;
+  // Pages opened next must find the page hook in place (the product's default on the loopback hosts).
+  if (extensionId !== null) await loopbackHookReady(context, extensionId);
   let closing: Promise<void> | undefined;
   return {
     context,
