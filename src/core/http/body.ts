@@ -120,6 +120,21 @@ export function bodyJsonObject(body: Body): Record<string, unknown> | undefined 
   return value as Record<string, unknown>;
 }
 
+/**
+ * A response body as a client's `res.json()` meets it: what an SDK's error path branches on. `unknown`: not
+ * captured, cut off or too large, so what the client did with it cannot be told.
+ */
+export type ClientBodyShape =
+  { kind: 'json'; value: unknown } | { kind: 'empty' } | { kind: 'not_json' } | { kind: 'unknown' };
+
+export function clientBodyShape(body: Body): ClientBodyShape {
+  const result = bodyJson(body);
+  if (result.ok) return { kind: 'json', value: result.value };
+  if (result.reason === 'empty') return { kind: 'empty' };
+  if (result.reason === 'not_json') return { kind: 'not_json' };
+  return { kind: 'unknown' };
+}
+
 /** A `text` body; `mimeType` is left out rather than set to `undefined`, so bodies compare with deep equality. */
 export function textBody(text: string, mimeType?: string): Body {
   return mimeType === undefined ? { kind: 'text', text } : { kind: 'text', text, mimeType };

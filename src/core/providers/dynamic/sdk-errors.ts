@@ -6,6 +6,7 @@
  * error the API answers without a JSON `error` string, which the client throws as the raw `Response` (no
  * `message`). sdk-model.ts puts these into findings and notes.
  */
+import type { ClientBodyShape } from '../../http/body.ts';
 
 /** The only client release whose error paths were read in its code and run. */
 export const VERIFIED_CLIENT_VERSION = '1.27.1';
@@ -95,12 +96,7 @@ export const MAPPED_CLIENT_ERRORS: ReadonlyMap<string, { name: string; code: str
   ]);
 
 /** A response body as the client meets it. */
-export type ClientBody =
-  | { kind: 'json'; value: unknown }
-  | { kind: 'empty' }
-  | { kind: 'not_json' }
-  /** Not captured, cut off or too large. */
-  | { kind: 'unknown' };
+export type ClientBody = ClientBodyShape;
 
 /** What a call rejects with for an error answer. */
 export type ClientRejection =

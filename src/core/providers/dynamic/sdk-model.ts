@@ -5,8 +5,7 @@
  * `dynamic.step_up_check_failed`; every other error answer gets a note naming what the call rejects with. Without
  * a readable client version nothing is added.
  */
-import { bodyJson } from '../../http/body.ts';
-import type { Body } from '../../http/exchange.ts';
+import { clientBodyShape } from '../../http/body.ts';
 import type { ExchangeFacts, HeaderIndex } from '../../model/exchange-facts.ts';
 import type { FindingInput } from '../../model/finding-log.ts';
 import type { ExchangeDraft, ProviderModelFactory, ProviderModelHost } from '../../model/provider-host.ts';
@@ -20,19 +19,10 @@ import {
   describeRejection,
   parseClientSdkVersion,
   type CheckFailure,
-  type ClientBody,
   type ClientSdkVersion,
 } from './sdk-errors.ts';
 
 const VERSION_HEADER = 'x-dyn-version';
-
-function clientBody(body: Body): ClientBody {
-  const result = bodyJson(body);
-  if (result.ok) return { kind: 'json', value: result.value };
-  if (result.reason === 'empty') return { kind: 'empty' };
-  if (result.reason === 'not_json') return { kind: 'not_json' };
-  return { kind: 'unknown' };
-}
 
 /** What to say about the exchange being handled, until the model returns. */
 interface Pending {
@@ -57,7 +47,7 @@ function pendingFor(d: ExchangeDraft, f: ExchangeFacts, cls: ExchangeClassificat
   if (f.ok && !isCheck) return undefined;
   const sdk = versionOf(f.request);
   if (sdk === undefined) return undefined;
-  const body = f.noResponse ? ({ kind: 'unknown' } as const) : clientBody(f.responseBody);
+  const body = f.noResponse ? ({ kind: 'unknown' } as const) : clientBodyShape(f.responseBody);
   if (isCheck) {
     const failure = checkFailure(f.status, body);
     if (failure === undefined) return undefined;

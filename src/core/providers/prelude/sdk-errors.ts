@@ -6,6 +6,7 @@
  * seen running it (0.6.0); for any other version the texts say what 0.6.0 does and that the version was not
  * verified.
  */
+import type { ClientBodyShape } from '../../http/body.ts';
 
 /** The only release whose error paths were read in its code and run. */
 export const VERIFIED_SDK_VERSION = '0.6.0';
@@ -203,12 +204,7 @@ export function sdkCallFor(endpoint: string, withProof: boolean): SdkCall | unde
 }
 
 /** A response body as the SDK's `res.json()` would meet it. */
-export type SdkBody =
-  | { kind: 'json'; value: unknown }
-  | { kind: 'empty' }
-  | { kind: 'not_json' }
-  /** Not captured, cut off or too large: what the SDK did cannot be told. */
-  | { kind: 'unknown' };
+export type SdkBody = ClientBodyShape;
 
 /** One answer to an SDK call. */
 export interface SdkAnswer {

@@ -5,7 +5,7 @@
  * that answer carries the trap and its fix; every other answer the SDK handles in its own way gets a note on the
  * exchange. Without a readable SDK version nothing is added.
  */
-import { bodyJson } from '../../http/body.ts';
+import { clientBodyShape } from '../../http/body.ts';
 import type { Body } from '../../http/exchange.ts';
 import type { ExchangeFacts, HeaderIndex } from '../../model/exchange-facts.ts';
 import type { FindingInput } from '../../model/finding-log.ts';
@@ -18,7 +18,6 @@ import {
   sdkCallFor,
   sdkOutcome,
   type SdkAnswer,
-  type SdkBody,
   type SdkCall,
   type SdkOutcome,
   type SdkVersion,
@@ -29,14 +28,6 @@ const USER_AGENT_HEADER = 'x-sdk-user-agent';
 /** The findings that explain an error answer, and so may carry what the app received. */
 function explainsAnswer(code: string): boolean {
   return code.startsWith('prelude.') || code === 'challenge.bad_code' || code === 'challenge.expired';
-}
-
-function sdkBody(body: Body): SdkBody {
-  const result = bodyJson(body);
-  if (result.ok) return { kind: 'json', value: result.value };
-  if (result.reason === 'empty') return { kind: 'empty' };
-  if (result.reason === 'not_json') return { kind: 'not_json' };
-  return { kind: 'unknown' };
 }
 
 /**
@@ -80,7 +71,7 @@ function outcomeOf(f: ExchangeFacts, call: SdkCall): SdkOutcome | undefined {
   if (f.ok && f.status !== 204 && plainSuccess(f.responseBody, call)) return undefined;
   const outcome = sdkOutcome(call, {
     status: f.status,
-    body: f.status === 204 ? { kind: 'empty' } : sdkBody(f.responseBody),
+    body: f.status === 204 ? { kind: 'empty' } : clientBodyShape(f.responseBody),
     dpopNonce: f.ok || f.noResponse ? 'absent' : dpopNonce(f),
   });
   if (outcome === undefined || outcome.receives.kind === 'unknown') return undefined;
