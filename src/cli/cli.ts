@@ -22,6 +22,7 @@ import { DEFAULT_HAR_CREATOR } from '../core/http/har.ts';
 import { parseLogFile, type LogFileParseResult } from '../core/http/log-file.ts';
 import { analyse } from '../core/model/analyzer.ts';
 import type { SessionModel } from '../core/model/types.ts';
+import { nodeVerifier } from './node-verify.ts';
 import { PROVIDERS } from '../core/providers/registry.ts';
 import { buildJsonReport, entryIndexesAfterSkips, type JsonReportSource } from '../core/report/json.ts';
 import {
@@ -273,6 +274,9 @@ async function run(argv: readonly string[], host: Host): Promise<number> {
 
 type LoadedLog = Extract<LogFileParseResult, { ok: true }>;
 
+/** The CLI runs on Node: proof signatures go to Node's crypto rather than its WebCrypto layer. */
+export const CLI_ANALYSIS = { verifier: nodeVerifier } as const;
+
 /** Outcome of {@link analyseLogText}. */
 export type LogAnalysis = { ok: true; log: LoadedLog; model: SessionModel } | { ok: false; message: string };
 
@@ -283,7 +287,7 @@ export type LogAnalysis = { ok: true; log: LoadedLog; model: SessionModel } | { 
 export async function analyseLogText(text: string): Promise<LogAnalysis> {
   const log = parseLogFile(text);
   if (!log.ok) return { ok: false, message: log.error.message };
-  return { ok: true, log, model: await analyse(log.exchanges) };
+  return { ok: true, log, model: await analyse(log.exchanges, CLI_ANALYSIS) };
 }
 
 /** A file's text, or null once the reason it cannot be read has been printed. */

@@ -200,20 +200,32 @@ async function expectCapturedAsServed(
   const expected = served(requests).filter((r) => webRequest || r.method !== 'OPTIONS');
   let log: TabLog = { state: undefined, exchanges: [] };
   const sessionExchanges = () => log.exchanges.filter((x) => x.url.includes('/v1/session/'));
-  await expect
-    .poll(
-      async () => {
-        log = await readLog(probe, tabId);
-        const got = sessionExchanges();
-        const complete = got.every(
-          (x) =>
-            !withBodies || x.method === 'OPTIONS' || x.status === 204 || x.responseBody.kind !== 'absent',
-        );
-        return complete ? got.length : -1;
-      },
-      { message: 'every served request captured, with response bodies', timeout: 15_000 },
-    )
-    .toBe(expected.length);
+  try {
+    await expect
+      .poll(
+        async () => {
+          log = await readLog(probe, tabId);
+          const got = sessionExchanges();
+          const complete = got.every(
+            (x) =>
+              !withBodies || x.method === 'OPTIONS' || x.status === 204 || x.responseBody.kind !== 'absent',
+          );
+          return complete ? got.length : -1;
+        },
+        { message: 'every served request captured, with response bodies', timeout: 15_000 },
+      )
+      .toBe(expected.length);
+  } catch (error) {
+    // Which request is missing (or extra) says more than the counts.
+    const line = (x: { method: string; path: string; status: number }) => `${x.method} ${x.path} ${x.status}`;
+    const got = sessionExchanges().map((x) =>
+      line({ method: x.method, path: apiPath(x.url), status: x.status }),
+    );
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}\ncaptured:\n  ${got.join('\n  ')}\nserved:\n  ${expected.map(line).join('\n  ')}`,
+      { cause: error },
+    );
+  }
 
   // Same requests, in the order the server finished them: webRequest dates a request before its own CORS
   // preflight, so compare by end time, the order the emulator recorded them in.

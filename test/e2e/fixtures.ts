@@ -142,5 +142,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await cdp.detach();
     await openDemo(page, `${stack.demoUrl}?run=${++runCounter}`);
     await use(page);
+    // A demo left open keeps its SDK alive (timers, shared locks and storage of the origin): its late requests
+    // would reach the emulator during the next test and be counted as that test's traffic.
+    await page.close();
   },
 });

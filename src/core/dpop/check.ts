@@ -20,7 +20,13 @@ import { checkHtm, checkHtu, checkIat, checkNonce, checkRequiredClaims, resetHtu
 import { checkAlg, checkNoPrivateKey, checkTyp } from './header.ts';
 import { Rows } from './rows.ts';
 import { checkJti, checkKeyContinuity } from './session.ts';
-import { checkSignature, describeJoseError, resetKeyCache, resolveKey } from './signature.ts';
+import {
+  checkSignature,
+  describeJoseError,
+  resetKeyCache,
+  resolveKey,
+  type SignatureVerifier,
+} from './signature.ts';
 import {
   accessTokenFacts,
   accessTokenHash,
@@ -101,10 +107,13 @@ export const DEFAULT_IAT_WINDOW = { pastSeconds: 300, futureSeconds: 60 } as con
  * Runs every RFC 9449 check on the `DPoP` header(s) of one request. Never rejects: malformed or hostile input
  * gives failing rows, and an unexpected internal error gives a report whose `well_formed` row says so.
  */
-export async function checkDpopProof(input: DpopCheckInput): Promise<DpopProofReport> {
+export async function checkDpopProof(
+  input: DpopCheckInput,
+  verifier?: SignatureVerifier,
+): Promise<DpopProofReport> {
   const flavour = isFlavour(input?.flavour) ? input.flavour : 'unknown';
   try {
-    return await runChecks(input, flavour);
+    return await runChecks(input, flavour, verifier);
   } catch (error) {
     const rows = new Rows();
     rows.set(
@@ -157,6 +166,7 @@ export function resetDpopCaches(): void {
 async function runChecks(
   input: DpopCheckInput,
   flavour: DpopProofReport['flavour'],
+  verifier: SignatureVerifier | undefined,
 ): Promise<DpopProofReport> {
   const rows = new Rows();
   const proofs = splitProofHeaders(input.proofHeaders);
@@ -208,7 +218,7 @@ async function runChecks(
   checkNoPrivateKey(rows, jwk);
   const key = jwk === undefined ? undefined : await resolveKey(jwk, alg);
   const thumbprint = key?.thumbprint;
-  await checkSignature(rows, raw, header, header['alg'], alg, key);
+  await checkSignature(rows, raw, header, header['alg'], alg, key, verifier);
 
   checkRequiredClaims(rows, claims);
   checkHtm(rows, claims['htm'], input.method);

@@ -16,6 +16,7 @@
  * classifies, through the services of {@link ProviderModelHost}.
  */
 import { checkDpopProof } from '../dpop/check.ts';
+import type { SignatureVerifier } from '../dpop/signature.ts';
 import type { DpopProofReport } from '../dpop/types.ts';
 import { severityOf } from '../findings/catalogue.ts';
 import type { HttpExchange } from '../http/exchange.ts';
@@ -57,6 +58,8 @@ export interface AnalyzerOptions {
   completionGraceMs?: number;
   /** Exchanges per batch in `addMany` (their proofs are verified concurrently). Default 256. */
   batchSize?: number;
+  /** How DPoP proof signatures are verified; WebCrypto by default (see `SignatureVerifier`). */
+  verifier?: SignatureVerifier;
 }
 
 /** The incremental analyser. */
@@ -345,7 +348,7 @@ class SessionAnalyzer implements Analyzer {
       // The input was made for this one check (ProofPreparer.prepare): completed in place, not copied.
       if (pending.baselineJwk !== undefined)
         pending.input.previousThumbprint = await this.dpop.thumbprint(pending.baselineJwk);
-      return await checkDpopProof(pending.input);
+      return await checkDpopProof(pending.input, this.options.verifier);
     } catch (error) {
       // checkDpopProof never rejects; this is for the thumbprint cache and future changes.
       return {
