@@ -50,10 +50,17 @@ export interface ExchangeOffset {
 /** A `Date` header value (IMF-fixdate and the obsolete forms `Date.parse` reads) as epoch ms, or undefined. */
 export function parseHttpDate(value: string | undefined): number | undefined {
   if (value === undefined || value.length > 64) return undefined;
-  const ms = Date.parse(value);
+  // A Date header has one-second resolution, so consecutive responses mostly repeat the previous value, and
+  // Date.parse is slow for the HTTP format.
+  if (value === lastDate.text) return lastDate.ms;
+  const parsed = Date.parse(value);
   // Anything before 2000 is a broken or zeroed header, not a server's clock.
-  return Number.isFinite(ms) && ms >= 946_684_800_000 ? ms : undefined;
+  const ms = Number.isFinite(parsed) && parsed >= 946_684_800_000 ? parsed : undefined;
+  lastDate = { text: value, ms };
+  return ms;
 }
+
+let lastDate: { text: string | undefined; ms: number | undefined } = { text: undefined, ms: undefined };
 
 /**
  * The offset interval a server time with one-second resolution gives, written at some moment between `start` and

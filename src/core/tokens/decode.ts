@@ -70,7 +70,7 @@ export function decodeCompactJws(raw: string): TokenDecodeResult {
 
   // The usual token: plain base64url segments holding JSON objects. Read here in one pass per segment; anything
   // else (padding, whitespace, bad UTF-8, a non-object) goes through jose below, which words the failure.
-  const header0 = jsonObjectSegment(segments[0] as string);
+  const header0 = headerSegment(segments[0] as string);
   const claims0 = header0 === undefined ? undefined : jsonObjectSegment(segments[1] as string);
   if (header0 !== undefined && claims0 !== undefined) {
     return {
@@ -168,6 +168,27 @@ function base64urlBytes(segment: string): Uint8Array | undefined {
  * A segment's JSON object, read as jose reads it; undefined whenever jose should have the last word (exported
  * for the tests that hold the two readings together).
  */
+/**
+ * A header segment, decoded once per distinct segment: one device signs all its proofs with the same header (its
+ * key in `jwk`), and an issuer all its tokens, so a capture holds few distinct headers among thousands of tokens.
+ * Decoded headers are shared between tokens and never modified (nothing in the inspector writes to a token's
+ * header); sharing one `jwk` object also lets the key look-ups keyed by it hit.
+ */
+function headerSegment(segment: string): Record<string, unknown> | undefined {
+  const known = headerCache.get(segment);
+  if (known !== undefined) return known;
+  const header = jsonObjectSegment(segment);
+  if (header === undefined || segment.length > MAX_CACHED_HEADER_LENGTH) return header;
+  if (headerCache.size >= HEADER_CACHE_LIMIT) headerCache.clear();
+  headerCache.set(segment, header);
+  return header;
+}
+
+const HEADER_CACHE_LIMIT = 256;
+/** Headers are short; a long one (a certificate chain in `x5c`) is not worth keeping. */
+const MAX_CACHED_HEADER_LENGTH = 2048;
+const headerCache = new Map<string, Record<string, unknown>>();
+
 export function jsonObjectSegment(segment: string): Record<string, unknown> | undefined {
   const bytes = base64urlBytes(segment);
   if (bytes === undefined) return undefined;
