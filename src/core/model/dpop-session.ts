@@ -303,9 +303,22 @@ export function keyId(jwk: JWK): string {
   return id;
 }
 
-/** The public members of a header `jwk` (private members, if a broken client sent them, are dropped). */
+/**
+ * The public members of a header `jwk` (private members, if a broken client sent them, are dropped). The same
+ * header object gives the same result object (decoded headers are shared between a device's proofs, see
+ * tokens/decode.ts), so the identity above is computed once per key rather than once per proof.
+ */
 export function publicJwk(value: unknown): JWK | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  if (publicJwks.has(value)) return publicJwks.get(value);
+  const jwk = readPublicJwk(value);
+  publicJwks.set(value, jwk);
+  return jwk;
+}
+
+const publicJwks = new WeakMap<object, JWK | undefined>();
+
+function readPublicJwk(value: object): JWK | undefined {
   const jwk: Record<string, unknown> = {};
   for (const name of ['kty', 'crv', 'x', 'y', 'n', 'e']) {
     const member = (value as Record<string, unknown>)[name];
