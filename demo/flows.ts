@@ -178,13 +178,46 @@ export async function readInspector(panel: Page | Frame, timeoutMs = 15_000): Pr
   }
   const match = /^\s*(\d+)\s+captured/.exec(counter);
   if (!match) throw new InspectorReadError(`Unexpected exchange counter in the panel: "${counter}".`);
-  const lanes = await panel.locator('[data-testid="challenge-lane"]').evaluateAll((elements) =>
-    elements.map((el) => ({
-      scope: el.getAttribute('data-scope') ?? '',
-      status: el.getAttribute('data-status') ?? '',
-    })),
-  );
-  return { exchanges: Number(match[1]), lanes };
+  return { exchanges: Number(match[1]), lanes: await timelineLanes(panel) };
+}
+
+/**
+ * The timeline's challenge lanes, top to bottom. The timeline renders only the lanes in view, so it is scrolled
+ * through a viewport at a time (then back), each lane read once by its index in the list.
+ */
+function timelineLanes(panel: Page | Frame): Promise<InspectorLane[]> {
+  return panel.evaluate(async () => {
+    const found = new Map<number, { scope: string; status: string }>();
+    const collect = () => {
+      for (const slot of document.querySelectorAll<HTMLElement>('.lane-slot[data-index]')) {
+        const lane = slot.querySelector('[data-testid="challenge-lane"]');
+        if (lane)
+          found.set(Number(slot.dataset['index']), {
+            scope: lane.getAttribute('data-scope') ?? '',
+            status: lane.getAttribute('data-status') ?? '',
+          });
+      }
+    };
+    const scroller = document.querySelector<HTMLElement>('[data-testid="timeline"]');
+    if (scroller) {
+      const start = scroller.scrollTop;
+      // Two frames: the scroll event, then the render of the lanes it brings. A hidden page draws no frames:
+      // the timer keeps the read from hanging there.
+      const frame = () =>
+        new Promise((resolve) => {
+          requestAnimationFrame(() => requestAnimationFrame(resolve));
+          setTimeout(resolve, 250);
+        });
+      for (let top = 0, steps = 0; steps < 10_000; top += Math.max(1, scroller.clientHeight), steps += 1) {
+        scroller.scrollTop = top;
+        await frame();
+        collect();
+        if (top + scroller.clientHeight >= scroller.scrollHeight) break;
+      }
+      scroller.scrollTop = start;
+    }
+    return [...found.entries()].sort((a, b) => a[0] - b[0]).map(([, lane]) => lane);
+  });
 }
 
 /**

@@ -9,17 +9,20 @@
  * dominated by compilation and key imports) and only the later, warm runs are recorded, through the inspector:
  *
  *   npx tsx bench/tools/profile-analysis.ts /tmp/session.har 7 --warm /tmp/prof/warm.cpuprofile
+ *
+ * `--cli` analyses with the CLI's options (its Node signature verifier), as the bench's whole analysis does.
  */
 import { writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { parseLogFile } from '../../src/core/http/log-file.ts';
 import { analyse } from '../../src/core/model/analyzer.ts';
+import { CLI_ANALYSIS } from '../../src/cli/cli.ts';
 
 const args = process.argv.slice(2);
 const warmAt = args.indexOf('--warm');
 const warmOut = warmAt >= 0 ? args.splice(warmAt, 2)[1] : undefined;
-const [file = '/tmp/session.har', runsText = '3'] = args;
+const [file = '/tmp/session.har', runsText = '3'] = args.filter((a) => a !== '--cli');
 const text = await readFile(file, 'utf8');
 const session = warmOut === undefined ? undefined : new Session();
 for (let i = 0; i < Number(runsText); i += 1) {
@@ -33,7 +36,7 @@ for (let i = 0; i < Number(runsText); i += 1) {
   const parsed = parseLogFile(text);
   if (!parsed.ok) throw new Error(parsed.error.message);
   const parsedAt = performance.now();
-  const model = await analyse(parsed.exchanges);
+  const model = await analyse(parsed.exchanges, process.argv.includes('--cli') ? CLI_ANALYSIS : {});
   const end = performance.now();
   console.log(
     `run ${i}: parse ${(parsedAt - start).toFixed(0)} ms, analyse ${(end - parsedAt).toFixed(0)} ms, total ${(end - start).toFixed(0)} ms (${model.exchanges.length} exchanges)`,

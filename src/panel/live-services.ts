@@ -22,6 +22,7 @@ import {
   onInspectedNavigation,
   onPanelRevealed,
 } from '../platform/devtools.ts';
+import { writeClipboard } from '../platform/clipboard.ts';
 import { onTabLoadStatus, readResourceTiming, reloadInspectedPage } from '../platform/page.ts';
 import { requestPageHookAccess } from '../platform/permissions.ts';
 import { sendToBackground } from '../platform/runtime.ts';
@@ -103,6 +104,7 @@ export function createLiveServices(): PanelServices {
       onPanelRevealed(() => listener('revealed'));
     },
     download: downloadText,
+    copyText: writeClipboard,
     now: () => Date.now(),
   };
 }

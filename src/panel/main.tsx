@@ -4,13 +4,24 @@
  * from chrome.devtools; opened as a tab (tests, a detached window) from `?tabId=`.
  */
 import { render } from 'preact';
+import { currentTheme, followTheme, liveThemeSources } from '../platform/theme.ts';
 import { createCommands } from './commands/index.ts';
 import { CommandsContext, ServicesContext, StoreContext } from './hooks.ts';
 import { createLiveServices, preloadServices, resolveInspectedTab } from './live-services.ts';
 import { createPanelStore } from './store/panel-store.ts';
-import type { ThemeName } from './store/types.ts';
-import { App, ExchangeDetail, SdkStateView } from './views/App.tsx';
-import './styles.css';
+import { App, ExchangeDetail, FindingsView, SdkStateView } from './views/App.tsx';
+// One sheet per area of the panel, in cascade order (later sheets may refine earlier ones).
+import './styles/base.css';
+import './styles/toolbar.css';
+import './styles/controls.css';
+import './styles/timeline.css';
+import './styles/table.css';
+import './styles/detail.css';
+import './styles/findings.css';
+import './styles/sdk-import.css';
+import './styles/narrow.css';
+import './styles/region-error.css';
+import './styles/gaps.css';
 
 /**
  * The analyser (the model, findings, DPoP checks, jose) is most of the panel's code and is not needed to paint
@@ -22,23 +33,13 @@ analyzerModule.catch((error: unknown) =>
   console.error('[step-up inspector] could not load the analyser', error),
 );
 
-/**
- * `?theme=dark|light` wins; otherwise the colour scheme the browser reports. DevTools' own theme setting
- * (chrome.devtools.panels.themeName) would be better inside DevTools, but src/platform does not expose it yet.
- */
-function themeQuery(): ThemeName | null {
-  const value = new URLSearchParams(location.search).get('theme');
-  return value === 'dark' || value === 'light' ? value : null;
-}
-
-const darkQuery = window.matchMedia?.('(prefers-color-scheme: dark)');
-const store = createPanelStore({
-  tabId: resolveInspectedTab(location.search),
-  theme: themeQuery() ?? (darkQuery?.matches ? 'dark' : 'light'),
-});
-darkQuery?.addEventListener('change', (e) => {
-  if (!themeQuery()) store.dispatch({ type: 'themeChanged', theme: e.matches ? 'dark' : 'light' });
-});
+// DevTools' theme setting inside DevTools, the OS scheme as a tab, `?theme=` over both (platform/theme.ts).
+const themeSources = liveThemeSources();
+const theme = currentTheme(themeSources);
+// Set before the first render, so a dark DevTools never shows a light panel for a frame.
+document.documentElement.dataset['theme'] = theme;
+const store = createPanelStore({ tabId: resolveInspectedTab(location.search), theme });
+followTheme(themeSources, (next) => store.dispatch({ type: 'themeChanged', theme: next }));
 
 const services = createLiveServices();
 const commands = createCommands({
@@ -69,4 +70,5 @@ setTimeout(() => {
   preloadServices();
   void ExchangeDetail.preload().catch(() => undefined);
   void SdkStateView.preload().catch(() => undefined);
+  void FindingsView.preload().catch(() => undefined);
 }, 500);

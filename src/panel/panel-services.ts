@@ -88,6 +88,8 @@ export interface PanelServices extends TabLog {
   onInspectedPage(tabId: number, listener: (event: 'left' | 'loaded' | 'revealed') => void): void;
   /** Saves a file through the browser's download. */
   download(file: ExportedFile): void;
+  /** Writes text to the clipboard: call it from a click or key handler (user gesture). */
+  copyText(text: string): Promise<void>;
   now(): number;
 }
 

@@ -1,10 +1,12 @@
 /**
  * The findings catalogue: every rule the analyser can raise, with a stable code, a severity and a plain-words
  * explanation of cause and fix. The core's rules are in this folder, one file per family; each registered provider
- * adds its own (its module's `findings`, from src/core/providers/<id>/findings.ts). Provider modules import only
- * types from src/core/findings, so reading the registry here makes no import cycle. `docs/findings.md` is generated
+ * adds its own (src/core/providers/<id>/findings.ts, listed by id in providers/finding-rules.ts), in registry
+ * order. Provider modules import only types from src/core/findings, so reading the registry here makes no import
+ * cycle. `docs/findings.md` is generated
  * from the catalogue (scripts/gen-findings-doc.ts) and a unit test fails when the two drift apart.
  */
+import { PROVIDER_FINDINGS as FINDINGS_BY_PROVIDER } from '../providers/finding-rules.ts';
 import { PROVIDERS } from '../providers/registry.ts';
 import { CORS_RULES } from './cors.ts';
 import { DPOP_RULES } from './dpop.ts';
@@ -15,8 +17,10 @@ import type { FindingRule, Severity } from './types.ts';
 
 const CORE_RULES = [...DPOP_RULES, ...CORS_RULES, ...TOKEN_RULES, ...INSPECTOR_RULES] as const;
 
-type ProviderFindingsEntry = (typeof PROVIDERS)[number]['findings'];
-const PROVIDER_FINDINGS: readonly ProviderFindingsEntry[] = PROVIDERS.map((provider) => provider.findings);
+type ProviderFindingsEntry = (typeof FINDINGS_BY_PROVIDER)[keyof typeof FINDINGS_BY_PROVIDER];
+const PROVIDER_FINDINGS: readonly ProviderFindingsEntry[] = PROVIDERS.map(
+  (provider) => FINDINGS_BY_PROVIDER[provider.id],
+);
 
 export type { FindingCode, FindingFamily } from './codes.ts';
 

@@ -12,7 +12,6 @@ import type { Challenge, SessionModel } from '../model/types.ts';
 import type {
   ExchangeClassification,
   ProviderCapture,
-  ProviderFindings,
   ProviderPresentation,
   ProviderSecrets,
   ProviderTokenKind,
@@ -55,21 +54,16 @@ export interface ProviderActions {
 }
 
 /**
- * One module per protocol: see docs/adding-a-provider.md. `Findings` is the type of its `findings` as declared
- * (`as const`), from which the catalogue derives `FindingCode`.
+ * One module per protocol: see docs/adding-a-provider.md. Its findings (rules and their texts) are not part of it:
+ * they are listed by id in finding-rules.ts, which only the catalogue reads.
  */
-export interface ProviderModule<
-  Id extends string = string,
-  Findings extends ProviderFindings = ProviderFindings,
-> {
+export interface ProviderModule<Id extends string = string> {
   id: Id;
   /** Cheap: called for every exchange. Returns null when the exchange is not this provider's. Never throws. */
   classify(exchange: HttpExchange): ExchangeClassification | null;
   /** The fields of this provider's wire format that hold secrets (see {@link ProviderSecrets}). */
   secrets: ProviderSecrets;
   presentation: ProviderPresentation;
-  /** The findings of this provider's protocol (see {@link ProviderFindings}). */
-  findings: Findings;
   /**
    * Loads the provider's model: the handlers that turn its exchanges into lanes, grants and findings. Loaded on
    * demand, so what only classifies or labels exchanges (the panel's first paint, capture) does not carry it.

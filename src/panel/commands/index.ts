@@ -5,6 +5,7 @@
  * and tells the outcome in a notice. Sessions are opened here too, each on its own source.
  */
 import { captureCommands, type CaptureCommands } from './capture.ts';
+import { copyCommands, type CopyCommands } from './copy.ts';
 import type { CommandDeps } from './deps.ts';
 import { exportCommands, type ExportCommands } from './export.ts';
 import { gapCommands, type GapCommands } from './gaps.ts';
@@ -15,7 +16,7 @@ export type { CommandDeps } from './deps.ts';
 export type { SdkRead, SignatureCheck } from './page.ts';
 
 export interface PanelCommands
-  extends SessionCommands, CaptureCommands, ExportCommands, PageCommands, GapCommands {
+  extends SessionCommands, CaptureCommands, ExportCommands, PageCommands, GapCommands, CopyCommands {
   dismissNotice(): void;
 }
 
@@ -27,6 +28,7 @@ export function createCommands(deps: CommandDeps): PanelCommands {
     ...exportCommands(deps),
     ...pageCommands(deps),
     ...gapCommands(deps, capture),
+    ...copyCommands(deps),
     dismissNotice: () => deps.store.dispatch({ type: 'noticeShown', notice: null }),
   };
 }

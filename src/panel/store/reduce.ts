@@ -28,6 +28,7 @@ export function initialPanelState(overrides: Partial<PanelState> = {}): PanelSta
     detailOpen: false,
     filter: { apiOnly: true, text: '' },
     theme: 'light',
+    shortcutsOpen: false,
     hook: { origin: null, enabled: false, known: false, busy: false },
     backgroundCapture: { state: 'unknown', busy: false },
     importProgress: null,
@@ -130,6 +131,10 @@ export function reducePanel(state: PanelState, event: PanelEvent): PanelState {
     }
     case 'themeChanged':
       return state.theme === event.theme ? state : { ...state, theme: event.theme };
+    case 'shortcutsToggled': {
+      const open = event.open ?? !state.shortcutsOpen;
+      return state.shortcutsOpen === open ? state : { ...state, shortcutsOpen: open };
+    }
     case 'hookChanged':
       return { ...state, hook: { ...state.hook, ...event.hook } };
     case 'backgroundCaptureChanged': {

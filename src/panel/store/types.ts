@@ -89,6 +89,8 @@ export interface PanelState {
   detailOpen: boolean;
   filter: ExchangeFilter;
   theme: ThemeName;
+  /** The `?` overlay listing the keyboard shortcuts is open. */
+  shortcutsOpen: boolean;
   hook: HookState;
   backgroundCapture: BackgroundCaptureView;
   importProgress: ImportProgress | null;
@@ -119,6 +121,8 @@ export type PanelEvent =
   | { type: 'detailClosed' }
   | { type: 'filterChanged'; apiOnly?: boolean; text?: string }
   | { type: 'themeChanged'; theme: ThemeName }
+  /** Opens or closes the shortcuts overlay; without `open`, toggles it. */
+  | { type: 'shortcutsToggled'; open?: boolean }
   | { type: 'hookChanged'; hook: Partial<HookState> }
   | { type: 'backgroundCaptureChanged'; backgroundCapture: Partial<BackgroundCaptureView> }
   | { type: 'importProgressed'; progress: ImportProgress | null }

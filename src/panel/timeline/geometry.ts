@@ -1,6 +1,6 @@
 /**
  * The timeline's geometry: a time scale that squeezes long idle gaps into fixed-width breaks, where a mark
- * goes on it, and marks that would overlap stacked into rows. Pure functions of times and widths, so the
+ * goes on it, and the rows of a lane's marks in time order. Pure functions of times and widths, so the
  * picture's maths is unit-tested without a DOM.
  */
 import { formatDuration } from '../../core/tokens/time.ts';
@@ -202,31 +202,55 @@ export const GLYPH_HALF_PX = GLYPH_PX / 2;
 
 export interface MarkBox {
   id: string;
-  x: number;
+  /** Left edge of the whole mark (glyph, label, count) on the track. */
+  left: number;
   width: number;
 }
 
 /**
- * Assigns each box a row so that no two boxes of a row overlap (with `gap` px between them): boxes are taken
- * left to right and each goes to the first row whose last box ends before it starts. Returns the row of each
- * id and how many rows were needed.
+ * Rows for the marks of a lane, given in time order, such that the lane reads in time order top to bottom as
+ * well as left to right: a mark stays on the row of the mark before it when it fits after it (with `gap` px
+ * between them), else it starts the next row; it never goes back up to a row above. Packing into the first
+ * free row would be more compact, but it put a late "reuse refused" in the top row beside "requested".
  */
-export function stackMarks(
+export function packInOrder(
   boxes: readonly MarkBox[],
   gap = 4,
 ): { rows: Map<string, number>; rowCount: number } {
-  const ends: number[] = [];
   const rows = new Map<string, number>();
-  const ordered = [...boxes].sort((a, b) => a.x - b.x);
-  for (const box of ordered) {
-    let row = ends.findIndex((end) => end + gap <= box.x);
-    if (row === -1) {
-      row = ends.length;
-      ends.push(box.x + box.width);
-    } else ends[row] = box.x + box.width;
+  let row = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const box of boxes) {
+    if (box.left < end + gap) row += 1;
+    end = box.left + box.width;
     rows.set(box.id, row);
   }
-  return { rows, rowCount: ends.length };
+  return { rows, rowCount: boxes.length === 0 ? 0 : row + 1 };
+}
+
+/**
+ * Lays boxes of `widths`, in order, like words of a text: along a row from `padding` until the next one would
+ * pass `trackWidth`, then on the next row. For a lane with more events than fit on the time axis even as
+ * glyphs, this keeps their order readable at the cost of their position in time.
+ */
+export function flowInOrder(
+  widths: readonly number[],
+  trackWidth: number,
+  gap = 2,
+  padding = 4,
+): { left: number; row: number }[] {
+  const out: { left: number; row: number }[] = [];
+  let row = 0;
+  let cursor = padding;
+  for (const width of widths) {
+    if (cursor > padding && cursor + width > trackWidth - padding) {
+      row += 1;
+      cursor = padding;
+    }
+    out.push({ left: cursor, row });
+    cursor += width + gap;
+  }
+  return out;
 }
 
 /** Rough width of a label in the panel's 11px UI font (measuring text needs a DOM; this is close enough). */
@@ -234,13 +258,35 @@ export function estimateLabelWidth(text: string): number {
   return Math.ceil(text.length * 6.4);
 }
 
+/** Room around the text of a run's count ("×5"): its padding and borders. */
+export const COUNT_PAD_PX = 10;
+/** Space between a mark and its run's count. */
+export const COUNT_GAP_PX = 2;
+
+/** Width of the count control of a run of `count` marks; drawn at this width, so the layout's sums hold. */
+export function countButtonWidth(count: number): number {
+  return estimateLabelWidth(`×${count}`) + COUNT_PAD_PX;
+}
+
+/** Width a run's count adds to its mark. */
+export function countWidth(count: number): number {
+  return countButtonWidth(count) + COUNT_GAP_PX;
+}
+
 /**
  * Where a mark of `width` whose glyph is centred on `x` goes on a track of `trackWidth`: label to the right
- * normally, to the left when it would run past the end of the track.
+ * normally, to the left when it would run past the end of the track. A mark too wide for either side (a long
+ * error code in a narrow panel) is shifted inward as little as it takes to stay on the track, its glyph beside
+ * its time rather than on it; one wider than the track starts at 0 (its label is cut there, whole in the tooltip).
  */
 export function placeMark(x: number, width: number, trackWidth: number): { left: number; flip: boolean } {
   const right = x - GLYPH_HALF_PX;
-  if (right + width <= trackWidth || x + GLYPH_HALF_PX - width < 0)
-    return { left: Math.max(0, right), flip: false };
-  return { left: x + GLYPH_HALF_PX - width, flip: true };
+  const leftOf = x + GLYPH_HALF_PX - width;
+  if (right + width <= trackWidth) return { left: Math.max(0, right), flip: false };
+  if (leftOf >= 0) return { left: leftOf, flip: true };
+  const inner = Math.max(0, trackWidth - width);
+  // Shifted left (label right) or right (label left): whichever moves the glyph less.
+  const shiftLeft = right - inner;
+  const shiftRight = width - GLYPH_HALF_PX - x;
+  return shiftRight < shiftLeft ? { left: 0, flip: true } : { left: inner, flip: false };
 }

@@ -14,6 +14,7 @@ import type {
 import { providerModule } from '../../core/providers/registry.ts';
 import type { MarkTerms } from '../../core/providers/types.ts';
 import { estimateLabelWidth, GLYPH_PX, INSPECTOR_BADGE_PX, MARK_PAD_PX } from './geometry.ts';
+import type { MarkRepeat } from './repeats.ts';
 
 export type MarkTone = 'info' | 'ok' | 'error' | 'warn' | 'refused' | 'muted' | 'grant';
 
@@ -38,16 +39,18 @@ export interface TimelineMark {
   byInspector: boolean;
   /** Position of the glyph's centre (the event's time). */
   x: number;
-  /** Left edge of the whole mark (glyph + label) on the track. */
+  /** Left edge of the whole mark (glyph, label and a run's count) on the track. */
   left: number;
   width: number;
   /** Label drawn on the glyph's left, because the track ends before the label would. */
   flip: boolean;
-  /** Glyph only (the label is in the tooltip): the lane had too many marks to label them all. */
+  /** Glyph only (the label is in the tooltip), in order but off the time axis: the lane had too many marks. */
   compact: boolean;
   row: number;
   /** Access-token marks: the version and its scope change. */
   accessToken?: AccessTokenVersion;
+  /** One of a run of identical marks (collapsed into this one, or unfolded). */
+  repeat?: MarkRepeat;
 }
 
 interface MarkStyle {

@@ -10,17 +10,19 @@ import type { ViewId } from '../store/types.ts';
 import { EmptyState } from './EmptyState.tsx';
 import { RegionBoundary } from './ErrorBoundary.tsx';
 import { ExchangesTable } from './ExchangesTable.tsx';
-import { FindingsView } from './FindingsView.tsx';
 import { GapNotice } from './GapNotice.tsx';
 import { DropOverlay, ImportDialog } from './ImportDialog.tsx';
 import { lazyView } from './lazy.tsx';
 import { Timeline } from './Timeline.tsx';
+import { ShortcutsOverlay } from './ShortcutsOverlay.tsx';
 import { SessionSwitcher, StatusBar, Toolbar } from './Toolbar.tsx';
 
 // Loaded on first use (they are not on screen when the panel opens): the detail pane, with the token
-// inspector and the DPoP checklist, and the SDK state view.
+// inspector and the DPoP checklist, the SDK state view and the findings list.
 export const ExchangeDetail = lazyView(() => import('./ExchangeDetail.tsx').then((m) => m.ExchangeDetail));
 export const SdkStateView = lazyView(() => import('./SdkStateView.tsx').then((m) => m.SdkStateView));
+// The findings list brings the catalogue's texts (cause, fix, reference of every rule).
+export const FindingsView = lazyView(() => import('./FindingsView.tsx').then((m) => m.FindingsView));
 
 /** How the fallback of each view's boundary names it. */
 const VIEW_REGIONS: Record<ViewId, string> = {
@@ -60,6 +62,13 @@ export function App({ onImportFile }: AppProps) {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      // A menu or dialog that handles its own keys (Esc, arrows, `?`) has them to itself.
+      if (event.target instanceof Element && event.target.closest('[data-own-keys]')) return;
+      if (event.key === '?' && !isTyping(event.target) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        dispatch({ type: 'shortcutsToggled' });
+        return;
+      }
       if (event.key === '/' && !isTyping(event.target) && !event.ctrlKey && !event.metaKey && !event.altKey) {
         event.preventDefault();
         if (store.getState().view !== 'exchanges') dispatch({ type: 'viewChanged', view: 'exchanges' });
@@ -156,6 +165,7 @@ export function App({ onImportFile }: AppProps) {
       </div>
       <StatusBar />
       <ImportDialog />
+      <ShortcutsOverlay />
       <DropOverlay visible={dragging} />
     </div>
   );
@@ -177,7 +187,8 @@ function ViewTabs() {
   const session = useStore(selectActiveSession);
   const findings = useStore(selectFindingCounts);
   const challenges = session.model?.challenges.length ?? 0;
-  const tabs: { id: ViewId; label: string; extra?: ComponentChildren }[] = [
+  // `name`: the accessible name and tooltip where part of the label may be hidden in a narrow panel.
+  const tabs: { id: ViewId; label: string; extra?: ComponentChildren; name?: string }[] = [
     {
       id: 'timeline',
       label: 'Timeline',
@@ -207,7 +218,12 @@ function ViewTabs() {
         </>
       ),
     },
-    { id: 'sdk', label: 'SDK state' },
+    {
+      id: 'sdk',
+      label: 'SDK',
+      extra: <span class="tab-more"> state</span>,
+      name: 'SDK state',
+    },
   ];
   return (
     <nav class="tabs" role="tablist" aria-label="Views">
@@ -218,6 +234,8 @@ function ViewTabs() {
           role="tab"
           aria-selected={view === tab.id}
           class={`tab ${view === tab.id ? 'active' : ''}`}
+          aria-label={tab.name}
+          title={tab.name}
           onClick={() => dispatch({ type: 'viewChanged', view: tab.id })}
           data-testid={`tab-${tab.id}`}
         >
@@ -225,7 +243,6 @@ function ViewTabs() {
           {tab.extra}
         </button>
       ))}
-      <span class="spacer" />
       <SessionSwitcher />
     </nav>
   );

@@ -11,13 +11,19 @@ import { formatDuration, formatIsoTime } from '../../core/tokens/time.ts';
 import { useCommands, useRules, useStore } from '../hooks.ts';
 import { challengeDeadlines, grantOf, latestAccessToken } from '../store/lane-facts.ts';
 import { selectCanAct } from '../store/selectors.ts';
-import type { TimeScale } from '../timeline/geometry.ts';
+import { countButtonWidth, type TimeScale } from '../timeline/geometry.ts';
 import type { TimelineLane } from '../timeline/layout.ts';
 import type { TimelineMark } from '../timeline/marks.ts';
+import { describeRun } from '../timeline/repeats.ts';
 import { ActionButton, Badge, Countdown, ExpiryBadge, ScopeChips, TONE_CLASS } from './common.tsx';
 
 export const MARK_ROW_PX = 22;
 const TRACK_PAD_PX = 4;
+
+/** Height of a lane's track of `rows` rows of marks. */
+export function trackHeight(rows: number): number {
+  return rows * MARK_ROW_PX + TRACK_PAD_PX * 2;
+}
 
 export interface LaneProps {
   lane: TimelineLane;
@@ -26,6 +32,8 @@ export interface LaneProps {
   now: number;
   cursor: string | null;
   onOpen: (mark: TimelineMark) => void;
+  /** Folds or unfolds the run of identical marks with this group id. */
+  onToggleRun: (group: string) => void;
 }
 
 const STATUS_TONE: Record<Challenge['status'], string> = {
@@ -44,7 +52,7 @@ function laneTitle(challenge: Challenge): string {
   return challenge.key.replace(/^[a-z0-9]+:/, '');
 }
 
-export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneProps) {
+export function ChallengeLane({ lane, model, scale, now, cursor, onOpen, onToggleRun }: LaneProps) {
   const challenge = lane.challenge as Challenge;
   // A provider id read from a file that no module has still names its lane.
   const provider = providerModule(challenge.provider);
@@ -69,15 +77,10 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
         <span class="lane-title" title={`challenge ${challenge.challengeId ?? '(no id)'} · ${challenge.key}`}>
           {laneTitle(challenge)}
         </span>
+        {/* What the lane is at now comes first, so a narrow panel shows it on the first line. */}
         <Badge tone={STATUS_TONE[challenge.status]} title={challenge.statusReason}>
           {challenge.status}
         </Badge>
-        {challenge.grantMode ? (
-          <span class="muted" title="grant_mode">
-            {challenge.grantMode}
-          </span>
-        ) : null}
-        <StepPills challenge={challenge} />
         {grant ? (
           <span class={`grant grant-${grant.state}`} data-testid="grant-state" title={grantTitle(grant)}>
             grant {grant.state}
@@ -86,6 +89,12 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
         {deadlines.map((d) => (
           <Countdown key={d.label} label={d.label} at={d.at} now={now} source={d.source} />
         ))}
+        {challenge.grantMode ? (
+          <span class="muted lane-grant-mode" title="grant_mode">
+            {challenge.grantMode}
+          </span>
+        ) : null}
+        <StepPills challenge={challenge} />
         <span class="muted lane-id" title={challenge.key}>
           {challenge.challengeId ?? ''}
         </span>
@@ -97,7 +106,7 @@ export function ChallengeLane({ lane, model, scale, now, cursor, onOpen }: LaneP
           <OtpActions challenge={challenge} model={model} now={now} />
         ) : null}
       </header>
-      <Track lane={lane} scale={scale} cursor={cursor} onOpen={onOpen} />
+      <Track lane={lane} scale={scale} cursor={cursor} onOpen={onOpen} onToggleRun={onToggleRun} />
     </section>
   );
 }
@@ -200,21 +209,21 @@ function OtpActions({ challenge, model, now }: { challenge: Challenge; model: Se
   );
 }
 
-/** Says how many marks a crowded lane leaves out, and where to find them. */
+/** Says that a crowded lane is drawn as a sequence, and how many of its marks it leaves out. */
 function HiddenNote({ lane }: { lane: TimelineLane }) {
-  if (lane.hidden === 0) return null;
+  if (lane.mode !== 'sequence') return null;
   return (
     <span
       class="badge badge-warn"
       data-testid="hidden-marks"
-      title="Too many events to draw at this width: the Exchanges view lists every one"
+      title="Too many events to label on the time axis: drawn as glyphs in order, one after another (the Exchanges view lists every one)"
     >
-      +{lane.hidden} marks not drawn
+      {lane.hidden > 0 ? `in order, ${lane.hidden} not drawn` : 'in order, not to scale'}
     </span>
   );
 }
 
-export function AccessLane({ lane, model, scale, now, cursor, onOpen }: LaneProps) {
+export function AccessLane({ lane, model, scale, now, cursor, onOpen, onToggleRun }: LaneProps) {
   const latest = latestAccessToken(model, lane.accessLane ?? '');
   return (
     <section class="lane lane-access" data-testid="access-lane" data-lane={lane.accessLane}>
@@ -232,7 +241,7 @@ export function AccessLane({ lane, model, scale, now, cursor, onOpen }: LaneProp
           </>
         ) : null}
       </header>
-      <Track lane={lane} scale={scale} cursor={cursor} onOpen={onOpen} />
+      <Track lane={lane} scale={scale} cursor={cursor} onOpen={onOpen} onToggleRun={onToggleRun} />
     </section>
   );
 }
@@ -242,24 +251,96 @@ function Track({
   scale,
   cursor,
   onOpen,
+  onToggleRun,
 }: {
   lane: TimelineLane;
   scale: TimeScale;
   cursor: string | null;
   onOpen: (mark: TimelineMark) => void;
+  onToggleRun: (group: string) => void;
 }) {
+  // In a sequence the marks are not at their time: no ticks or breaks to read them against.
+  const onAxis = lane.mode === 'time';
   return (
-    <div class="lane-track" style={{ height: `${lane.rows * MARK_ROW_PX + TRACK_PAD_PX * 2}px` }}>
-      {scale.ticks.map((tick) => (
-        <span key={tick.t} class="tick-line" style={{ left: `${tick.x}px` }} />
-      ))}
-      {scale.breaks.map((b) => (
-        <span key={b.from} class="break-band" style={{ left: `${b.x}px`, width: `${b.width}px` }} />
-      ))}
+    <div
+      class={`lane-track lane-track-${lane.mode}`}
+      style={{ height: `${trackHeight(lane.rows)}px` }}
+      data-testid="lane-track"
+    >
+      {onAxis
+        ? scale.ticks.map((tick) => <span key={tick.t} class="tick-line" style={{ left: `${tick.x}px` }} />)
+        : null}
+      {onAxis
+        ? scale.breaks.map((b) => (
+            <span key={b.from} class="break-band" style={{ left: `${b.x}px`, width: `${b.width}px` }} />
+          ))
+        : null}
       {lane.marks.map((mark) => (
-        <Mark key={mark.id} mark={mark} cursor={cursor === mark.id} onOpen={onOpen} />
+        <MarkSlot
+          key={mark.id}
+          mark={mark}
+          cursor={cursor === mark.id}
+          onOpen={onOpen}
+          onToggleRun={onToggleRun}
+        />
       ))}
+      {lane.elision ? (
+        <span
+          class="mark-elision"
+          style={{
+            left: `${lane.elision.left}px`,
+            top: `${TRACK_PAD_PX + lane.elision.row * MARK_ROW_PX}px`,
+            width: `${lane.elision.width}px`,
+          }}
+          title={`${lane.hidden} events in the middle of this lane are not drawn: the Exchanges view lists every one`}
+        >
+          ⋯ +{lane.hidden}
+        </span>
+      ) : null}
     </div>
+  );
+}
+
+/** A mark and, when it stands for a run of identical marks, the run's count that folds or unfolds it. */
+function MarkSlot({
+  mark,
+  cursor,
+  onOpen,
+  onToggleRun,
+}: {
+  mark: TimelineMark;
+  cursor: boolean;
+  onOpen: (mark: TimelineMark) => void;
+  onToggleRun: (group: string) => void;
+}) {
+  const run = mark.repeat?.toggle ? mark.repeat : undefined;
+  // Held by the glyph's end: label widths are estimates, and the glyph must sit on the mark's time.
+  const side = mark.flip ? { right: `calc(100% - ${mark.left + mark.width}px)` } : { left: `${mark.left}px` };
+  return (
+    <span
+      class={`mark-slot ${mark.flip ? 'flip' : ''}`}
+      style={{ ...side, top: `${TRACK_PAD_PX + mark.row * MARK_ROW_PX}px` }}
+    >
+      <Mark mark={mark} cursor={cursor} onOpen={onOpen} />
+      {run ? (
+        <button
+          type="button"
+          class={`mark-count tone-${mark.tone}`}
+          style={{ width: `${countButtonWidth(run.count)}px` }}
+          tabIndex={-1}
+          aria-expanded={run.expanded}
+          title={
+            run.expanded
+              ? `Fold the ${run.count} “${mark.label}” back into one mark (Space)`
+              : `Show the ${run.count} “${mark.label}” one by one (Space)`
+          }
+          onClick={() => onToggleRun(run.group)}
+          data-testid="mark-count"
+        >
+          ×{run.count}
+        </button>
+      ) : null}
+    </span>
   );
 }
 
@@ -273,18 +354,22 @@ function Mark({
   onOpen: (mark: TimelineMark) => void;
 }) {
   const version = mark.accessToken;
+  const run = mark.repeat && !mark.repeat.expanded ? mark.repeat : undefined;
+  const what = run ? describeRun(mark.label, run) : `${mark.label} at ${formatIsoTime(mark.time)}`;
   return (
     <button
       type="button"
       id={`mark-${mark.id}`}
       class={`mark tone-${mark.tone} ${cursor ? 'cursor' : ''} ${mark.byInspector ? 'by-inspector' : ''} ${mark.exchangeId ? '' : 'no-exchange'} ${mark.flip ? 'flip' : ''} ${mark.compact ? 'compact' : ''}`}
-      style={{ left: `${mark.left}px`, top: `${TRACK_PAD_PX + mark.row * MARK_ROW_PX}px` }}
-      title={`${mark.compact ? `${mark.label}\n` : ''}${mark.detail}\n${formatIsoTime(mark.time)}${mark.byInspector ? '\nsent by the inspector' : ''}${mark.exchangeId ? '' : '\n(no exchange: noticed by the clock)'}`}
+      title={`${what}\n${mark.detail}${mark.byInspector ? '\nsent by the inspector' : ''}${mark.exchangeId ? '' : '\n(no exchange: noticed by the clock)'}`}
+      aria-label={run ? describeRun(mark.label, run) : undefined}
       tabIndex={-1}
       onClick={() => onOpen(mark)}
       data-testid="timeline-mark"
       data-kind={mark.kind}
       data-mark={mark.id}
+      data-time={mark.time}
+      data-count={run ? run.count : undefined}
     >
       <span class="mark-glyph">{mark.glyph}</span>
       {mark.compact ? null : version ? (

@@ -1,9 +1,11 @@
 /**
  * The detail pane: one exchange with its tokens (the default tab when it has any), its DPoP checklist,
- * headers and bodies, the findings that point at it, and "Replay verbatim" as a replay-protection test.
+ * headers and bodies, the findings that point at it, "Copy request" (as fetch or cURL, redacted unless the
+ * user picks "with secrets"), and "Replay verbatim" as a replay-protection test.
  */
 import { useState } from 'preact/hooks';
 import { getRule } from '../../core/findings/catalogue.ts';
+import { requestAsCode, requestCodeProblem, type RequestCodeFormat } from '../../core/export/request-code.ts';
 import { droppedBodyNote } from '../../core/http/body.ts';
 import type { Body, HttpExchange } from '../../core/http/exchange.ts';
 import { errorReasonOf } from '../../core/http/www-authenticate.ts';
@@ -13,6 +15,7 @@ import { useCommands, useDispatch, useNow, useRules, useStore } from '../hooks.t
 import type { ActionResult } from '../panel-services.ts';
 import { selectActiveSession, selectCanAct, selectSelectedExchange } from '../store/selectors.ts';
 import { ActionButton, Badge, ClockTime, TONE_CLASS } from './common.tsx';
+import { CopyMenu, type CopyMenuItem } from './copy.tsx';
 import { DpopChecklist } from './DpopChecklist.tsx';
 import { RegionBoundary } from './ErrorBoundary.tsx';
 import { TokenInspector } from './TokenInspector.tsx';
@@ -136,6 +139,7 @@ function DetailHeader({
         ) : null}
         {exchange.initiator === 'inspector' ? <Badge tone="inspector">sent by inspector</Badge> : null}
         <span class="spacer" />
+        <CopyRequest exchange={exchange} />
         <ActionButton
           label="Replay verbatim"
           title="Replay-protection test: sends the same bytes again (same DPoP proof, same tokens). A rejection is the good outcome."
@@ -182,6 +186,44 @@ function DetailHeader({
         </div>
       ) : null}
     </header>
+  );
+}
+
+const FORMAT_NAMES: Record<RequestCodeFormat, string> = { curl: 'cURL', fetch: 'fetch' };
+
+/** The request as code: redacted first in the menu; the copies with secrets last, labelled and drawn as such. */
+function CopyRequest({ exchange }: { exchange: HttpExchange }) {
+  const problem = requestCodeProblem(exchange);
+  if (problem !== null) {
+    return (
+      <button type="button" class="btn" disabled title={problem} data-testid="copy-request">
+        Copy request ▾
+      </button>
+    );
+  }
+  const item = (format: RequestCodeFormat, withSecrets: boolean): CopyMenuItem => ({
+    id: `${format}${withSecrets ? '-secrets' : ''}`,
+    label: `as ${FORMAT_NAMES[format]}${withSecrets ? ' WITH secrets' : ' (redacted)'}`,
+    danger: withSecrets,
+    run: () => {
+      const { text, redacted } = requestAsCode(exchange, { format, withSecrets });
+      const name = FORMAT_NAMES[format];
+      if (withSecrets) return { text, confirmation: `${name} copied WITH secrets` };
+      // Short beside the button (the row must not reflow); what was replaced on hover.
+      return {
+        text,
+        confirmation: `${name} copied (redacted)`,
+        detail: redacted.length ? redacted.join('\n') : 'Nothing secret was found to replace.',
+      };
+    },
+  });
+  return (
+    <CopyMenu
+      label="Copy request"
+      title="Copy the request as a fetch() call or a cURL command; redacted unless you pick “with secrets”"
+      items={[item('curl', false), item('fetch', false), item('curl', true), item('fetch', true)]}
+      testId="copy-request"
+    />
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * One token of an exchange, raw and decoded side by side. "Decoded" (anyone can read a JWT) and "signature
  * verified" (checked against the issuer's JWKS, only when the user asks) are distinct states with distinct
- * looks: a dashed grey badge versus a solid green one.
+ * looks: a dashed grey badge versus a solid green one. The raw token and its decoded header and claims (as JSON)
+ * each have a copy button.
  */
 import { useState } from 'preact/hooks';
 import type { AnalyzedExchange, SessionModel, TokenLocation } from '../../core/model/types.ts';
@@ -19,6 +20,7 @@ import {
   verificationChecksFor,
 } from '../store/token-facts.ts';
 import { ActionButton, ClaimTime, ExpiryBadge, ScopeChips, prettyValue } from './common.tsx';
+import { CopyButton } from './copy.tsx';
 import { DpopChecklist } from './DpopChecklist.tsx';
 import { RegionBoundary } from './ErrorBoundary.tsx';
 
@@ -103,6 +105,9 @@ function TokenBody({
           <span class="badge badge-error">not decodable: {decoded.code}</span>
           <span>{decoded.message}</span>
         </div>
+        <h4 class="pane-heading">
+          Raw <CopyRawToken raw={decoded.raw} />
+        </h4>
         <pre class="raw-token">{decoded.raw}</pre>
       </div>
     );
@@ -112,11 +117,23 @@ function TokenBody({
       <TokenStateRow decoded={decoded} analyzed={analyzed} now={now} />
       <div class="side-by-side">
         <section class="pane-raw">
-          <h4>Raw</h4>
+          <h4 class="pane-heading">
+            Raw <CopyRawToken raw={decoded.raw} />
+          </h4>
           <RawToken raw={decoded.raw} />
         </section>
         <section class="pane-decoded">
-          <h4>Decoded</h4>
+          <h4 class="pane-heading">
+            Decoded{' '}
+            <CopyButton
+              label="Copy JSON"
+              accessibleName="Copy the decoded header and claims as JSON"
+              title="Copies the header and claims as JSON (no signature)"
+              text={() => JSON.stringify({ header: decoded.header, claims: decoded.claims }, null, 2)}
+              confirmation="Header and claims copied"
+              testId="copy-claims"
+            />
+          </h4>
           <ClaimsTable title="Header" values={decoded.header} now={now} />
           <ClaimsTable title="Claims" values={decoded.claims} now={now} />
         </section>
@@ -225,6 +242,20 @@ function SignatureBadge({ verify }: { verify: VerifyState }) {
     >
       Decoded · signature not verified
     </span>
+  );
+}
+
+/** The token as captured, signature included: what a user pastes into another tool to replay or decode it. */
+function CopyRawToken({ raw }: { raw: string }) {
+  return (
+    <CopyButton
+      label="Copy"
+      accessibleName="Copy the raw token"
+      title="Copies the whole token, signature included: it is a credential"
+      text={() => raw}
+      confirmation="Token copied"
+      testId="copy-token"
+    />
   );
 }
 

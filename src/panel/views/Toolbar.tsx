@@ -2,7 +2,7 @@
  * The DevTools-style toolbar: Clear, Preserve log, the page hook ("From page load"), background capture, the
  * session switcher, capture counters, Export and Import.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { BACKGROUND_CAPTURE_HOSTS, isLoopbackOrigin } from '../../shared/permissions.ts';
 import { useCommands, useDispatch, useStore } from '../hooks.ts';
 import { selectActiveSession, selectCounters } from '../store/selectors.ts';
@@ -10,6 +10,7 @@ import type { BackgroundCaptureState, ExportedFile } from '../panel-services.ts'
 import { LIVE_SESSION } from '../store/types.ts';
 import { ClearIcon, DownloadIcon, UploadIcon } from './icons.tsx';
 import { lazyView } from './lazy.tsx';
+import { usePopoverPlacement } from './placement.ts';
 
 export function Toolbar({ onImport }: { onImport: () => void }) {
   return (
@@ -295,10 +296,16 @@ function ExportMenu() {
   const [flow, setFlow] = useState<ExportStep>({ step: 'options' });
   // Bumped by Cancel and by closing: a redaction still running when the user gave up is not shown or saved.
   const run = useRef(0);
-  const close = () => {
+  const anchor = useRef<HTMLSpanElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const popover = useRef<HTMLDivElement>(null);
+  usePopoverPlacement(open, button, popover);
+  /** `refocus`: the keyboard goes back to Export (Esc, Cancel, Save), not when the user clicked elsewhere. */
+  const close = (refocus = true) => {
     run.current += 1;
     setOpen(false);
     setFlow({ step: 'options' });
+    if (refocus) button.current?.focus();
   };
   const fail = (error: unknown) => {
     close();
@@ -306,6 +313,32 @@ function ExportMenu() {
   };
   const save = (file: ExportedFile, count: number, withSecrets: boolean) => {
     commands.saveExport(file, count, withSecrets);
+    close();
+  };
+  // The keyboard starts inside the popover, on its first control, and on Save once the review is shown. While
+  // the redaction runs its controls are disabled: the popover itself holds the keyboard, so Esc still cancels.
+  useEffect(() => {
+    if (!open) return;
+    if (flow.step === 'preparing') popover.current?.focus();
+    else
+      popover.current
+        ?.querySelector<HTMLElement>(flow.step === 'review' ? '.btn.primary' : 'input:checked')
+        ?.focus();
+  }, [open, flow.step]);
+  // A press anywhere else closes it, as DevTools' drop-downs do.
+  useEffect(() => {
+    if (!open) return undefined;
+    const onPointerDown = (event: PointerEvent) => {
+      if (event.target instanceof Node && !anchor.current?.contains(event.target)) close(false);
+    };
+    document.addEventListener('pointerdown', onPointerDown, true);
+    return () => document.removeEventListener('pointerdown', onPointerDown, true);
+  }, [open]);
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    // Used here, the Esc must not also close the detail pane or reach DevTools (its console drawer).
+    event.stopPropagation();
+    event.preventDefault();
     close();
   };
   const prepare = async () => {
@@ -333,11 +366,13 @@ function ExportMenu() {
     }
   };
   return (
-    <span class="menu-anchor">
+    <span class="menu-anchor" ref={anchor}>
       <button
+        ref={button}
         type="button"
         class="tb-btn"
         aria-expanded={open}
+        aria-haspopup="dialog"
         onClick={() => (open ? close() : setOpen(true))}
         disabled={session.exchanges.length === 0}
         title="Save this session as HAR or inspector JSON"
@@ -347,13 +382,22 @@ function ExportMenu() {
         <DownloadIcon /> <span class="tb-text">Export</span>
       </button>
       {open ? (
-        <div class="menu export-menu" role="dialog" aria-label="Export" data-testid="export-menu">
+        <div
+          ref={popover}
+          class="menu export-menu"
+          role="dialog"
+          aria-label="Export"
+          tabIndex={-1}
+          onKeyDown={onKeyDown}
+          data-own-keys
+          data-testid="export-menu"
+        >
           {flow.step === 'review' ? (
             <ExportReview
               file={flow.file}
               exchanges={flow.exchanges}
               onSave={() => save(flow.file, flow.exchanges, false)}
-              onCancel={close}
+              onCancel={() => close()}
             />
           ) : (
             <>
@@ -408,7 +452,7 @@ function ExportMenu() {
                     <span class="spinner" aria-hidden="true" /> Preparing…
                   </span>
                 ) : null}
-                <button type="button" class="btn" onClick={close} data-testid="export-cancel">
+                <button type="button" class="btn" onClick={() => close()} data-testid="export-cancel">
                   Cancel
                 </button>
                 <button

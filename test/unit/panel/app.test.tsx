@@ -49,7 +49,8 @@ describe('App', () => {
     expect(counters).toMatch(/1 truncated/);
     expect(counters).toMatch(/2 rejected/);
     fireEvent.click(screen.getByTestId('tab-findings'));
-    expect(screen.getAllByTestId('finding-group').length).toBeGreaterThan(0);
+    // The findings list is loaded on first use.
+    expect((await screen.findAllByTestId('finding-group')).length).toBeGreaterThan(0);
   });
 });
 

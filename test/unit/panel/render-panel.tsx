@@ -48,6 +48,7 @@ export function fakeServices(overrides: Partial<PanelServices> = {}): PanelServi
     reloadInspectedPage: vi.fn(async () => undefined),
     onInspectedPage: vi.fn(),
     download: vi.fn(),
+    copyText: vi.fn(async () => undefined),
     now: () => Date.now(),
     ...overrides,
   };

@@ -6,9 +6,26 @@ import {
   needsTicker,
   stepDeadline,
 } from '../../../src/panel/store/lane-facts.ts';
-import { buildTimeScale, formatOffset, placeMark, stackMarks } from '../../../src/panel/timeline/geometry.ts';
-import { layoutTimeline, MAX_COMPACT_ROWS } from '../../../src/panel/timeline/layout.ts';
-import { accessTokenLabel, markStyle } from '../../../src/panel/timeline/marks.ts';
+import {
+  buildTimeScale,
+  flowInOrder,
+  formatOffset,
+  packInOrder,
+  placeMark,
+} from '../../../src/panel/timeline/geometry.ts';
+import {
+  layoutTimeline,
+  MAX_LABELLED_ROWS,
+  MAX_SEQUENCE_MARKS,
+  type TimelineLane,
+} from '../../../src/panel/timeline/layout.ts';
+import { accessTokenLabel, markStyle, type RawMark } from '../../../src/panel/timeline/marks.ts';
+import {
+  collapseRepeats,
+  describeRun,
+  inTimeOrder,
+  MAX_LISTED_TIMES,
+} from '../../../src/panel/timeline/repeats.ts';
 import { directionOfKey, neighbourMark } from '../../../src/panel/timeline/navigation.ts';
 import { aLoginFlow, aStepUpFlow } from '../../fixtures/flows.ts';
 import { providerModule } from '../../../src/core/providers/registry.ts';
@@ -94,28 +111,211 @@ describe('buildTimeScale', () => {
   });
 });
 
-describe('stackMarks', () => {
-  it('puts overlapping boxes on new rows and reuses a row once it is free', () => {
-    const { rows, rowCount } = stackMarks([
-      { id: 'a', x: 0, width: 50 },
-      { id: 'b', x: 20, width: 50 },
-      { id: 'c', x: 40, width: 10 },
-      { id: 'd', x: 60, width: 10 },
-      { id: 'e', x: 200, width: 10 },
+describe('packInOrder', () => {
+  it('keeps a mark on the row of the one before it when it fits after it, else moves down, never up', () => {
+    const { rows, rowCount } = packInOrder([
+      { id: 'requested', left: 0, width: 50 },
+      { id: 'sent', left: 20, width: 50 },
+      { id: 'check', left: 80, width: 10 },
+      { id: 'granted', left: 92, width: 10 },
+      // Room on the top row again, but later than "granted": it stays below.
+      { id: 'refused', left: 200, width: 10 },
     ]);
-    expect(Object.fromEntries(rows)).toEqual({ a: 0, b: 1, c: 2, d: 0, e: 0 });
+    expect(Object.fromEntries(rows)).toEqual({ requested: 0, sent: 1, check: 1, granted: 2, refused: 2 });
     expect(rowCount).toBe(3);
+    expect(packInOrder([])).toEqual({ rows: new Map(), rowCount: 0 });
   });
 
   it('keeps the gap between neighbours on one row', () => {
-    const { rows } = stackMarks(
-      [
-        { id: 'a', x: 0, width: 10 },
-        { id: 'b', x: 12, width: 10 },
-      ],
-      4,
+    const boxes = [
+      { id: 'a', left: 0, width: 10 },
+      { id: 'b', left: 13, width: 10 },
+    ];
+    expect(packInOrder(boxes, 4).rows.get('b')).toBe(1);
+    expect(packInOrder(boxes, 3).rows.get('b')).toBe(0);
+  });
+});
+
+describe('flowInOrder', () => {
+  it('lays boxes along a row like words and wraps at the end of the track', () => {
+    expect(flowInOrder([20, 20, 20, 20], 70, 2, 4)).toEqual([
+      { left: 4, row: 0 },
+      { left: 26, row: 0 },
+      { left: 4, row: 1 },
+      { left: 26, row: 1 },
+    ]);
+    // A box wider than the track still gets a row of its own.
+    expect(flowInOrder([100, 10], 50, 2, 4)).toEqual([
+      { left: 4, row: 0 },
+      { left: 4, row: 1 },
+    ]);
+  });
+});
+
+/** A mark before placement, for the pure functions. */
+function raw(id: string, time: number, overrides: Partial<RawMark> = {}): RawMark {
+  return {
+    id,
+    laneId: 'challenge:x',
+    kind: 'factor_sent',
+    glyph: '✉',
+    label: 'code sent',
+    detail: '',
+    tone: 'info',
+    time,
+    exchangeIndex: null,
+    exchangeId: null,
+    token: null,
+    byInspector: false,
+    width: 80,
+    ...overrides,
+  };
+}
+
+describe('inTimeOrder and collapseRepeats', () => {
+  it('orders by time, keeping the model order of marks at the same time', () => {
+    const marks = [raw('c', T + 5), raw('a', T), raw('b', T), raw('d', T + 1)];
+    expect(inTimeOrder(marks).map((m) => m.id)).toEqual(['a', 'b', 'd', 'c']);
+  });
+
+  it('collapses each run of identical marks into its first, with the count and every time', () => {
+    const requested = raw('r', T, { kind: 'requested', label: 'requested' });
+    const sends = [1, 2, 3, 4, 5].map((n) => raw(`s${n}`, T + n * 1000));
+    const check = raw('k', T + 9000, { kind: 'factor_verified:code', label: 'code ✓', tone: 'ok' });
+    const bySomeoneElse = raw('i', T + 9500, { byInspector: true });
+    const again = raw('s6', T + 10_000);
+    const collapsed = collapseRepeats([requested, ...sends, check, bySomeoneElse, again], new Set());
+    expect(collapsed.map((m) => [m.id, m.repeat?.count ?? 1])).toEqual([
+      ['r', 1],
+      ['s1', 5],
+      ['k', 1],
+      // Sent by the inspector is not the same mark as sent by the page; a later run starts afresh.
+      ['i', 1],
+      ['s6', 1],
+    ]);
+    const run = collapsed[1]!.repeat!;
+    expect(run).toEqual({
+      group: 's1',
+      count: 5,
+      times: sends.map((m) => m.time),
+      expanded: false,
+      toggle: true,
+    });
+    expect(collapsed[0]!.repeat).toBeUndefined();
+  });
+
+  it('keeps an unfolded run as its marks, each knowing its run, the first carrying the count', () => {
+    const sends = [1, 2, 3].map((n) => raw(`s${n}`, T + n * 1000));
+    const out = collapseRepeats(sends, new Set(['s1']));
+    expect(out.map((m) => m.id)).toEqual(['s1', 's2', 's3']);
+    expect(out.map((m) => [m.repeat?.group, m.repeat?.expanded, m.repeat?.toggle])).toEqual([
+      ['s1', true, true],
+      ['s1', true, false],
+      ['s1', true, false],
+    ]);
+  });
+
+  it('describes a run with its times, listing at most MAX_LISTED_TIMES', () => {
+    const times = [T, T + 1500, T + 3250];
+    expect(describeRun('OTP sent', { group: 'g', count: 3, times, expanded: false, toggle: true })).toMatch(
+      /^OTP sent ×3 at \d\d:\d\d:\d\d\.000, \d\d:\d\d:\d\d\.500, \d\d:\d\d:\d\d\.250 UTC$/,
     );
-    expect(rows.get('b')).toBe(1);
+    const many = Array.from({ length: MAX_LISTED_TIMES + 7 }, (_, i) => T + i);
+    const text = describeRun('x', {
+      group: 'g',
+      count: many.length,
+      times: many,
+      expanded: false,
+      toggle: true,
+    });
+    expect(text).toMatch(/ and 7 more UTC$/);
+    expect(text.split(', ')).toHaveLength(MAX_LISTED_TIMES);
+  });
+});
+
+/** Asserts a lane reads in time order: top to bottom, and left to right within a row. */
+function expectReadsInOrder(lane: TimelineLane): void {
+  const byTime = inTimeOrder(lane.marks);
+  expect(
+    byTime.map((m) => m.id),
+    `${lane.id} marks in time order`,
+  ).toEqual(lane.marks.map((m) => m.id));
+  for (let i = 1; i < byTime.length; i += 1) {
+    const before = byTime[i - 1]!;
+    const after = byTime[i]!;
+    expect(after.row, `${after.label} above ${before.label}`).toBeGreaterThanOrEqual(before.row);
+    if (after.row === before.row)
+      expect(after.left, `${after.label} left of ${before.label}`).toBeGreaterThanOrEqual(
+        before.left + before.width,
+      );
+  }
+}
+
+/** requested → OTP sent ×3 → checks → granted → consumed → reuse refused (the grant is single-use). */
+async function aRetriedPasswordReset() {
+  const flow = await aLoginFlow();
+  const challenge = await flow.stepUp({ scope: 'prld:pwd:write' });
+  flow.wait(1500);
+  for (let i = 0; i < 3; i += 1) flow.wait(i === 0 ? 0 : 20_000).otpSend(challenge);
+  flow.wait(8000);
+  await flow.otpCheck(challenge, { wrong: true });
+  flow.wait(6000);
+  await flow.otpCheck(challenge);
+  flow.wait(1000);
+  await flow.completeStepUp(challenge);
+  flow.wait(3000);
+  flow.passwordReset();
+  await flow.refresh({ drop: [challenge.scope] });
+  flow.wait(4000);
+  flow.passwordReset({ error: 'insufficient_scope' });
+  return { flow, model: await analyse(flow.exchanges) };
+}
+
+describe('a lane reads in time order', () => {
+  it('never puts a later mark above an earlier one, at a docked or an undocked width', async () => {
+    const { model } = await aRetriedPasswordReset();
+    for (const width of [340, 530, 1420]) {
+      const layout = layoutTimeline(model, width);
+      const lane = layout.lanes[0]!;
+      expect(lane.mode).toBe('time');
+      expect(lane.marks.map((m) => m.kind)).toEqual([
+        'requested',
+        'factor_sent',
+        'factor_failed:code',
+        'factor_verified:code',
+        'step_completed',
+        'completed',
+        'redeemed',
+        'granted',
+        'consumed',
+        'refused',
+      ]);
+      expect(lane.marks[1]?.repeat?.count).toBe(3);
+      for (const l of layout.lanes) {
+        expectReadsInOrder(l);
+        for (const m of l.marks) {
+          expect(m.left, `${m.label} at ${width}`).toBeGreaterThanOrEqual(0);
+          expect(m.left + m.width, `${m.label} at ${width}`).toBeLessThanOrEqual(width);
+        }
+      }
+      // The late refusal is on the last row, never beside "requested".
+      expect(lane.marks.at(-1)!.row).toBe(lane.rows - 1);
+      expect(lane.rows).toBeGreaterThan(1);
+      expect(lane.rows).toBeLessThanOrEqual(MAX_LABELLED_ROWS);
+    }
+  });
+
+  it('unfolding a run draws its marks one by one in order without moving the scale', async () => {
+    const { model } = await aRetriedPasswordReset();
+    const folded = layoutTimeline(model, 800);
+    const group = folded.lanes[0]!.marks[1]!.repeat!.group;
+    const unfolded = layoutTimeline(model, 800, {}, new Set([group]));
+    const sends = unfolded.lanes[0]!.marks.filter((m) => m.kind === 'factor_sent');
+    expect(sends).toHaveLength(3);
+    expect(sends.map((m) => m.repeat?.toggle)).toEqual([true, false, false]);
+    expect(unfolded.scale.t0).toBe(folded.scale.t0);
+    expect(unfolded.scale.x(sends[2]!.time)).toBe(folded.scale.x(sends[2]!.time));
+    expectReadsInOrder(unfolded.lanes[0]!);
   });
 });
 
@@ -182,23 +382,52 @@ describe('layoutTimeline', () => {
     expect(Math.max(...all.map((m) => m.left + m.width))).toBeLessThanOrEqual(1000);
   });
 
-  it('draws the marks of a crowded lane as glyphs only, so the lane stays a few rows tall', async () => {
+  it('collapses a lane of 120 sends into one mark, and draws a lane of alternating events as a sequence', async () => {
     const flow = await aLoginFlow();
     const challenge = await flow.stepUp({ scope: 'transfer:write' });
     for (let i = 0; i < 120; i += 1) flow.otpSend(challenge);
-    const model = await analyse(flow.exchanges);
-    const [lane] = layoutTimeline(model, 600).lanes;
-    expect(lane?.marks.length).toBeGreaterThan(120);
-    expect(lane?.marks.every((m) => m.compact)).toBe(true);
-    expect(lane?.rows).toBeLessThanOrEqual(MAX_COMPACT_ROWS);
-    expect(lane?.hidden).toBe(0);
-    // Far more events than fit even as glyphs: the rest are counted, not drawn.
-    const [crowded] = layoutTimeline(model, 60).lanes;
-    expect(crowded?.rows).toBe(MAX_COMPACT_ROWS);
-    expect((crowded?.hidden ?? 0) + (crowded?.marks.length ?? 0)).toBe(lane?.marks.length);
-    expect(crowded?.hidden).toBeGreaterThan(0);
+    const sends = await analyse(flow.exchanges);
+    const [lane] = layoutTimeline(sends, 600).lanes;
+    expect(lane?.mode).toBe('time');
+    expect(lane?.marks.map((m) => m.repeat?.count ?? 1)).toEqual([1, 120]);
+
+    // Send, wrong code, send, wrong code…: nothing repeats, far more rows than labels can take.
+    const alternating = await aLoginFlow();
+    const c = await alternating.stepUp({ scope: 'transfer:write' });
+    for (let i = 0; i < 150; i += 1) {
+      alternating.otpSend(c);
+      await alternating.otpCheck(c, { wrong: true });
+    }
+    const model = await analyse(alternating.exchanges);
+    const [crowded] = layoutTimeline(model, 600).lanes;
+    expect(crowded?.mode).toBe('sequence');
+    expect(crowded?.marks.length).toBe(301);
+    expect(crowded?.marks.every((m) => m.compact)).toBe(true);
+    expect(crowded?.hidden).toBe(0);
+    expectReadsInOrder(crowded!);
+    for (const m of crowded!.marks) expect(m.left + m.width).toBeLessThanOrEqual(600);
+    // 301 glyphs of 18 px, about 32 to a 600 px row.
+    expect(crowded?.rows).toBeLessThanOrEqual(11);
     const [calm] = layoutTimeline(model, 600).lanes.filter((l) => l.kind === 'access');
+    expect(calm?.mode).toBe('time');
     expect(calm?.marks.some((m) => m.compact)).toBe(false);
+
+    // Longer than a sequence draws: its first and last halves, the middle counted where it would be.
+    for (let i = 0; i < 100; i += 1) {
+      alternating.otpSend(c);
+      await alternating.otpCheck(c, { wrong: true });
+    }
+    const longer = await analyse(alternating.exchanges);
+    const [elided] = layoutTimeline(longer, 600).lanes;
+    expect(elided?.marks).toHaveLength(MAX_SEQUENCE_MARKS);
+    expect(elided?.hidden).toBe(501 - MAX_SEQUENCE_MARKS);
+    expect(elided?.marks.at(-1)?.time).toBe(Math.max(...longer.challenges[0]!.events.map((e) => e.time)));
+    const half = elided!.marks[MAX_SEQUENCE_MARKS / 2]!;
+    const before = elided!.marks[MAX_SEQUENCE_MARKS / 2 - 1]!;
+    const gap = elided!.elision!;
+    // The count sits between the last mark of the first half and the first of the second.
+    expect(gap.row * 10_000 + gap.left).toBeGreaterThan(before.row * 10_000 + before.left);
+    expect(half.row * 10_000 + half.left).toBeGreaterThan(gap.row * 10_000 + gap.left);
   });
 
   it('stacks concurrent challenges as lanes ordered by start', async () => {
@@ -233,8 +462,11 @@ describe('placeMark', () => {
   it('draws the label right of the glyph, or left of it near the end of the track', () => {
     expect(placeMark(100, 80, 400)).toEqual({ left: 92, flip: false });
     expect(placeMark(380, 80, 400)).toEqual({ left: 308, flip: true });
-    // Too wide either way: keep it left-aligned at the start.
-    expect(placeMark(20, 500, 400)).toEqual({ left: 12, flip: false });
+    // Too wide for either side: shifted inward as little as it takes, the glyph beside its time.
+    expect(placeMark(100, 200, 260)).toEqual({ left: 60, flip: false });
+    expect(placeMark(180, 200, 260)).toEqual({ left: 0, flip: true });
+    // Wider than the track: it starts at 0.
+    expect(placeMark(20, 500, 400)).toEqual({ left: 0, flip: false });
   });
 });
 

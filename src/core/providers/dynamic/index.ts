@@ -21,7 +21,6 @@ export type {
   DynamicPathMatch,
 } from './endpoints.ts';
 import * as dynamicCapture from './capture.ts';
-import { dynamicFindings } from './findings.ts';
 import { dynamicSecrets } from './secrets.ts';
 import { dynamicTokenKinds } from './tokens.ts';
 import { unseenWaasUse } from './waas.ts';
@@ -180,9 +179,8 @@ function classifyDynamic(exchange: HttpExchange): ExchangeClassification | null 
  * The Dynamic adapter: `/api/v0/sdk/{environmentId}/…` on any host (or `/sdk/{uuid}/…` with an `x-dyn-*` header),
  * and any request carrying `x-dyn-elevated-access-token`. Never throws.
  */
-export const dynamicProvider: ProviderModule<'dynamic', typeof dynamicFindings> = {
+export const dynamicProvider: ProviderModule<'dynamic'> = {
   id: 'dynamic',
-  findings: dynamicFindings,
   capture: dynamicCapture,
   // Loaded with the analyser, not with every view that only needs to classify or label.
   loadModel: () => import('./sdk-model.ts').then((m) => m.createSdkAwareModel),

@@ -14,7 +14,6 @@ import {
 } from './endpoints.ts';
 import { preludeActions } from './actions/index.ts';
 import * as preludeCapture from './capture.ts';
-import { preludeFindings } from './findings.ts';
 import { preludeSecrets } from './secrets.ts';
 import { preludeTokenKinds } from './tokens.ts';
 import { pathEnd } from '../../util.ts';
@@ -183,9 +182,8 @@ function classifyPrelude(exchange: HttpExchange): ExchangeClassification | null 
  * The Prelude Session API adapter. Classifies by method, path under `/v1/session` (any host, any prefix
  * before it) and, for `POST /otp`, the request body. Never throws.
  */
-export const preludeProvider: ProviderModule<'prelude', typeof preludeFindings> = {
+export const preludeProvider: ProviderModule<'prelude'> = {
   id: 'prelude',
-  findings: preludeFindings,
   capture: preludeCapture,
   actions: preludeActions,
   // Loaded with the analyser, not with every view that only needs to classify or label.

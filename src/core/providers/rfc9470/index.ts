@@ -21,7 +21,6 @@ export {
   type StepUpError,
 } from './challenge.ts';
 import * as rfc9470Capture from './capture.ts';
-import { rfc9470Findings } from './findings.ts';
 import { rfc9470Secrets } from './secrets.ts';
 import { pathEnd } from '../../util.ts';
 export * from '../../http/www-authenticate.ts';
@@ -147,9 +146,8 @@ function originOf(url: string): string {
  * The RFC 9470 / RFC 6750 adapter: step-up challenges from any resource server, and token endpoint calls.
  * Cheap for everything else (a status test, then a path suffix test). Never throws.
  */
-export const rfc9470Provider: ProviderModule<'rfc9470', typeof rfc9470Findings> = {
+export const rfc9470Provider: ProviderModule<'rfc9470'> = {
   id: 'rfc9470',
-  findings: rfc9470Findings,
   capture: rfc9470Capture,
   // Loaded with the analyser, not with every view that only needs to classify or label.
   loadModel: () => import('./model.ts').then((m) => m.createRfc9470Model),
