@@ -186,9 +186,25 @@ export async function readInspector(panel: Page | Frame, timeoutMs = 15_000): Pr
  * through a viewport at a time (then back), each lane read once by its index in the list.
  */
 function timelineLanes(panel: Page | Frame): Promise<InspectorLane[]> {
+  // No named closures in the evaluated code: tsx (the demo's runner) would wrap them in a helper the page lacks.
   return panel.evaluate(async () => {
     const found = new Map<number, { scope: string; status: string }>();
-    const collect = () => {
+    const scroller = document.querySelector<HTMLElement>('[data-testid="timeline"]');
+    const start = scroller?.scrollTop ?? 0;
+    for (
+      let top = 0, steps = 0;
+      steps < 10_000;
+      top += Math.max(1, scroller?.clientHeight ?? 1), steps += 1
+    ) {
+      if (scroller) {
+        scroller.scrollTop = top;
+        // Two frames: the scroll event, then the render of the lanes it brings. A hidden page draws no frames:
+        // the timer keeps the read from hanging there.
+        await new Promise((resolve) => {
+          requestAnimationFrame(() => requestAnimationFrame(resolve));
+          setTimeout(resolve, 250);
+        });
+      }
       for (const slot of document.querySelectorAll<HTMLElement>('.lane-slot[data-index]')) {
         const lane = slot.querySelector('[data-testid="challenge-lane"]');
         if (lane)
@@ -197,25 +213,9 @@ function timelineLanes(panel: Page | Frame): Promise<InspectorLane[]> {
             status: lane.getAttribute('data-status') ?? '',
           });
       }
-    };
-    const scroller = document.querySelector<HTMLElement>('[data-testid="timeline"]');
-    if (scroller) {
-      const start = scroller.scrollTop;
-      // Two frames: the scroll event, then the render of the lanes it brings. A hidden page draws no frames:
-      // the timer keeps the read from hanging there.
-      const frame = () =>
-        new Promise((resolve) => {
-          requestAnimationFrame(() => requestAnimationFrame(resolve));
-          setTimeout(resolve, 250);
-        });
-      for (let top = 0, steps = 0; steps < 10_000; top += Math.max(1, scroller.clientHeight), steps += 1) {
-        scroller.scrollTop = top;
-        await frame();
-        collect();
-        if (top + scroller.clientHeight >= scroller.scrollHeight) break;
-      }
-      scroller.scrollTop = start;
+      if (!scroller || top + scroller.clientHeight >= scroller.scrollHeight) break;
     }
+    if (scroller) scroller.scrollTop = start;
     return [...found.entries()].sort((a, b) => a[0] - b[0]).map(([, lane]) => lane);
   });
 }
