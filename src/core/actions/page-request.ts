@@ -8,7 +8,7 @@
  * (otp.ts finds them).
  */
 import type { Body, Header, HttpExchange } from '../http/exchange.ts';
-import { getHeader } from '../http/headers.ts';
+import { FORBIDDEN_REQUEST_HEADERS, getHeader } from '../http/headers.ts';
 import {
   PAGE_REQUEST_TIMEOUT_MS,
   PAGE_RESPONSE_MAX_CHARS,
@@ -20,35 +20,6 @@ import {
   type Verdict,
 } from './page-io.ts';
 
-/**
- * Request headers a page cannot set (Fetch standard, "forbidden request-header"; `fetch` drops them silently
- * or the browser sets its own), plus `User-Agent`, which Chrome still ignores.
- */
-const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
-  'accept-charset',
-  'accept-encoding',
-  'access-control-request-headers',
-  'access-control-request-method',
-  'access-control-request-private-network',
-  'connection',
-  'content-length',
-  'cookie',
-  'cookie2',
-  'date',
-  'dnt',
-  'expect',
-  'host',
-  'keep-alive',
-  'origin',
-  'referer',
-  'set-cookie',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'user-agent',
-  'via',
-]);
 const METHOD_OVERRIDE_HEADERS: ReadonlySet<string> = new Set([
   'x-http-method',
   'x-http-method-override',
@@ -102,7 +73,7 @@ function headerSkipReason(name: string, value: string): string | undefined {
   const lower = name.toLowerCase();
   if (name.startsWith(':')) return 'an HTTP/2 pseudo-header, set by the browser';
   if (!HEADER_NAME.test(name)) return 'not a valid header name';
-  if (FORBIDDEN_HEADERS.has(lower)) {
+  if (FORBIDDEN_REQUEST_HEADERS.has(lower)) {
     return lower === 'cookie'
       ? "the browser sends the page's own cookies"
       : 'set by the browser, not by pages';

@@ -11,6 +11,7 @@
  * Pure: never touches a browser API.
  */
 import type { Body, Header, HttpExchange } from '../http/exchange.ts';
+import { isForbiddenRequestHeader } from '../http/headers.ts';
 import { describeRedaction, redactWithSummary } from './redact.ts';
 
 export type RequestCodeFormat = 'fetch' | 'curl';
@@ -97,40 +98,6 @@ function bodyOf(body: Body): { part: BodyPart; note: string | null } {
 // -------------------------------------------------------------------------------------------------------------
 // fetch
 
-/** Headers a page's `fetch` may not set (the Fetch standard's forbidden request headers). */
-const FORBIDDEN_FETCH_HEADERS = new Set([
-  'accept-charset',
-  'accept-encoding',
-  'access-control-request-headers',
-  'access-control-request-method',
-  'connection',
-  'content-length',
-  'cookie',
-  'cookie2',
-  'date',
-  'dnt',
-  'expect',
-  'host',
-  'keep-alive',
-  'origin',
-  'referer',
-  'set-cookie',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'via',
-]);
-
-function forbiddenInFetch(lowerName: string): boolean {
-  return (
-    lowerName.startsWith(':') ||
-    lowerName.startsWith('proxy-') ||
-    lowerName.startsWith('sec-') ||
-    FORBIDDEN_FETCH_HEADERS.has(lowerName)
-  );
-}
-
 function asFetch(exchange: HttpExchange): string {
   const lines = headerLines(exchange.requestHeaders);
   const headers = new Map<string, { name: string; values: string[] }>();
@@ -140,7 +107,7 @@ function asFetch(exchange: HttpExchange): string {
     const lower = name.toLowerCase();
     if (lower === 'cookie') sentCookies = true;
     if (lower === 'referer') referrer = value;
-    if (forbiddenInFetch(lower)) continue;
+    if (isForbiddenRequestHeader(lower)) continue;
     const entry = headers.get(lower);
     if (entry) entry.values.push(value);
     else headers.set(lower, { name, values: [value] });

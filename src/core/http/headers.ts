@@ -72,3 +72,43 @@ export function headerListContains(
   }
   return false;
 }
+
+/**
+ * Request headers a page cannot set (Fetch standard, "forbidden request-header": `fetch` drops them silently or
+ * the browser sets its own), plus `User-Agent`, which Chrome still ignores. Lower case.
+ */
+export const FORBIDDEN_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'accept-charset',
+  'accept-encoding',
+  'access-control-request-headers',
+  'access-control-request-method',
+  'access-control-request-private-network',
+  'connection',
+  'content-length',
+  'cookie',
+  'cookie2',
+  'date',
+  'dnt',
+  'expect',
+  'host',
+  'keep-alive',
+  'origin',
+  'referer',
+  'set-cookie',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'user-agent',
+  'via',
+]);
+
+/** Whether a page's `fetch` can send a header of this (lower-case) name: not forbidden, not `Sec-`/`Proxy-`. */
+export function isForbiddenRequestHeader(lowerName: string): boolean {
+  return (
+    lowerName.startsWith(':') ||
+    lowerName.startsWith('proxy-') ||
+    lowerName.startsWith('sec-') ||
+    FORBIDDEN_REQUEST_HEADERS.has(lowerName)
+  );
+}
