@@ -8,7 +8,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { toHar } from '../../src/core/http/har.ts';
 import type { HttpExchange } from '../../src/core/http/exchange.ts';
-import { aLoginFlow } from '../fixtures/flows.ts';
+import { aLoginFlow, aRetriedPasswordReset } from '../fixtures/flows.ts';
 import { expect, PANEL_PATH, tabIdOf, test } from './fixtures.ts';
 import { keepScreenshot, lane } from './panel-support.ts';
 
@@ -19,22 +19,8 @@ const WIDTHS = [360, 550, 1440] as const;
  * granted and consumed by the reset, a second reset refused; then a transfer step-up left waiting for its code
  * (a lane with live countdowns).
  */
-async function aRetriedPasswordReset(): Promise<HttpExchange[]> {
-  const flow = await aLoginFlow();
-  const reset = await flow.stepUp({ scope: 'prld:pwd:write' });
-  flow.wait(1500);
-  for (let i = 0; i < 3; i += 1) flow.wait(i === 0 ? 0 : 20_000).otpSend(reset);
-  flow.wait(8000);
-  await flow.otpCheck(reset, { wrong: true });
-  flow.wait(6000);
-  await flow.otpCheck(reset);
-  flow.wait(1000);
-  await flow.completeStepUp(reset);
-  flow.wait(3000);
-  flow.passwordReset();
-  await flow.refresh({ drop: [reset.scope] });
-  flow.wait(4000);
-  flow.passwordReset({ error: 'insufficient_scope' });
+async function aRetriedResetThenTransfer(): Promise<HttpExchange[]> {
+  const flow = await aRetriedPasswordReset();
   flow.wait(2000);
   const transfer = await flow.stepUp({ scope: 'transfer:write' });
   flow.otpSend(transfer);
@@ -146,7 +132,7 @@ test.describe('Timeline layout at docked and undocked widths', () => {
       await panelWith(
         panel,
         `chrome-extension://${id}/${PANEL_PATH}?tabId=${tabId}&theme=${theme}`,
-        await aRetriedPasswordReset(),
+        await aRetriedResetThenTransfer(),
         'retried-password-reset.har',
       );
       const reset = lane(panel, 'prld:pwd:write');

@@ -27,7 +27,7 @@ import {
   MAX_LISTED_TIMES,
 } from '../../../src/panel/timeline/repeats.ts';
 import { directionOfKey, neighbourMark } from '../../../src/panel/timeline/navigation.ts';
-import { aLoginFlow, aStepUpFlow } from '../../fixtures/flows.ts';
+import { aLoginFlow, aRetriedPasswordReset, aStepUpFlow } from '../../fixtures/flows.ts';
 import { providerModule } from '../../../src/core/providers/registry.ts';
 
 const T = 1_790_000_000_000;
@@ -252,28 +252,14 @@ function expectReadsInOrder(lane: TimelineLane): void {
 }
 
 /** requested → OTP sent ×3 → checks → granted → consumed → reuse refused (the grant is single-use). */
-async function aRetriedPasswordReset() {
-  const flow = await aLoginFlow();
-  const challenge = await flow.stepUp({ scope: 'prld:pwd:write' });
-  flow.wait(1500);
-  for (let i = 0; i < 3; i += 1) flow.wait(i === 0 ? 0 : 20_000).otpSend(challenge);
-  flow.wait(8000);
-  await flow.otpCheck(challenge, { wrong: true });
-  flow.wait(6000);
-  await flow.otpCheck(challenge);
-  flow.wait(1000);
-  await flow.completeStepUp(challenge);
-  flow.wait(3000);
-  flow.passwordReset();
-  await flow.refresh({ drop: [challenge.scope] });
-  flow.wait(4000);
-  flow.passwordReset({ error: 'insufficient_scope' });
+async function aRetriedReset() {
+  const flow = await aRetriedPasswordReset();
   return { flow, model: await analyse(flow.exchanges) };
 }
 
 describe('a lane reads in time order', () => {
   it('never puts a later mark above an earlier one, at a docked or an undocked width', async () => {
-    const { model } = await aRetriedPasswordReset();
+    const { model } = await aRetriedReset();
     for (const width of [340, 530, 1420]) {
       const layout = layoutTimeline(model, width);
       const lane = layout.lanes[0]!;
@@ -306,7 +292,7 @@ describe('a lane reads in time order', () => {
   });
 
   it('unfolding a run draws its marks one by one in order without moving the scale', async () => {
-    const { model } = await aRetriedPasswordReset();
+    const { model } = await aRetriedReset();
     const folded = layoutTimeline(model, 800);
     const group = folded.lanes[0]!.marks[1]!.repeat!.group;
     const unfolded = layoutTimeline(model, 800, {}, new Set([group]));
