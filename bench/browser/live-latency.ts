@@ -14,6 +14,10 @@
  * The table is virtualised and does not follow the tail, so the calls are made in groups of 20, each group
  * with its own tag in the URL, and the panel's search box is set to the group's tag before the group starts:
  * each new row is then on screen, while the log, the analyser and the filter work on every exchange so far.
+ *
+ * The hook is the only source here (no DevTools, no background capture), and 20 calls a second outrun the
+ * page's rate budget: the calls it refuses are counted by the worker and reported beside the figure, which is
+ * the latency of the rows that were logged; a logged row never painted fails it.
  */
 import { percentile, median, type BenchMeasure, type Figure } from '../types.ts';
 import { browserBench, openTab } from './harness.ts';
@@ -139,24 +143,29 @@ export const liveLatencyMeasure: BenchMeasure = {
         latencies.push(stamp.painted - t);
         domLatencies.push(stamp.dom - t);
       }
-      const captured = await bench.probe.evaluate(async (id) => {
+      const { captured, refused } = await bench.probe.evaluate(async (id) => {
         const state = (await chrome.storage.session.get(`tab:${id}`))[`tab:${id}`] as
-          { ids?: string[] } | undefined;
-        return state?.ids?.length ?? 0;
+          { ids?: string[]; pageDropped?: { rate?: number } } | undefined;
+        return { captured: state?.ids?.length ?? 0, refused: state?.pageDropped?.rate ?? 0 };
       }, tabId);
+      // Calls over the page's rate budget (a burst, then a steady rate: the defence against a page flooding the
+      // log) are refused by the worker and counted in the tab's state, never logged: they are reported, not
+      // timed. Any other row that never showed counts as infinitely late: the p95 then fails rather than looks
+      // better.
+      const overBudget = Math.min(missing, refused);
+      const lost = missing - overBudget;
       log(
-        `${latencies.length}/${received.size} rows painted (${missing} missing); ${captured} exchanges in the log; median ${median([...latencies]).toFixed(1)} ms, p95 ${percentile([...latencies], 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+        `${latencies.length}/${received.size} rows painted (${missing} missing: ${overBudget} refused by the page budget, ${lost} lost); ${captured} exchanges in the log; median ${median([...latencies]).toFixed(1)} ms, p95 ${percentile([...latencies], 95).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
       );
-      // A row that never showed counts as infinitely late: the p95 then fails rather than looks better.
-      const all = [...latencies, ...Array.from({ length: missing }, () => Number.POSITIVE_INFINITY)];
+      const all = [...latencies, ...Array.from({ length: lost }, () => Number.POSITIVE_INFINITY)];
       return [
         {
           id: 'live.latency.p95',
-          label: `live update, response received → row painted, p95 of ${total}`,
+          label: `live update, response received → row painted, p95 of the ${total - overBudget} logged`,
           unit: 'ms',
           measured: percentile([...all], 95),
           budget: 50,
-          note: `median ${median([...latencies]).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; row in the DOM: median ${median([...domLatencies]).toFixed(1)} ms, p95 ${percentile([...domLatencies], 95).toFixed(1)} ms; ${missing} rows not seen; one call every ${intervalMs} ms`,
+          note: `median ${median([...latencies]).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; row in the DOM: median ${median([...domLatencies]).toFixed(1)} ms, p95 ${percentile([...domLatencies], 95).toFixed(1)} ms; ${overBudget} of ${total} calls refused by the page's rate budget (counted in the tab's state, not timed), ${lost} rows lost; one call every ${intervalMs} ms`,
         },
       ];
     } finally {
