@@ -258,6 +258,49 @@ async function expectCapturedAsServed(
   return log;
 }
 
+/**
+ * Stops the service worker as Chrome does, once it is idle: every request served so far captured by every source
+ * that will report it. A forced stop in the middle of the worker's own storage write (which Chrome never does to a
+ * worker handling an event) can lose that source's copy of a request; the other source still brings the exchange.
+ */
+async function stopWhenIdle(
+  context: BrowserContext,
+  probe: Page,
+  tabId: number,
+  requests: readonly RecordedRequest[],
+  withBodies: boolean,
+): Promise<void> {
+  let got: HttpExchange[] = [];
+  const idle = () =>
+    got.length === served(requests).length &&
+    got.every(
+      (x) =>
+        x.sources.includes('webrequest') && (!withBodies || x.method === 'OPTIONS' || x.sources.length > 1),
+    );
+  try {
+    await expect
+      .poll(
+        async () => {
+          got = (await readLog(probe, tabId)).exchanges.filter((x) => x.url.includes('/v1/session/'));
+          return idle();
+        },
+        { message: 'the worker is idle: everything served so far is captured', timeout: 15_000 },
+      )
+      .toBe(true);
+  } catch (error) {
+    const line = (x: HttpExchange) => `${x.method} ${apiPath(x.url)} ${x.status} [${x.sources.join(', ')}]`;
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}\ncaptured:\n  ${got.map(line).join('\n  ')}\nserved:\n  ${served(
+        requests,
+      )
+        .map((r) => `${r.method} ${r.path} ${r.status}`)
+        .join('\n  ')}`,
+      { cause: error },
+    );
+  }
+  await stopServiceWorker(context);
+}
+
 test.describe('capture', () => {
   test('on a loopback origin, from page load, DevTools never opened and no click: every session-API exchange of the transfer flow with bodies, once, in order', async ({
     context,
@@ -303,14 +346,17 @@ test.describe('capture', () => {
     test.skip(!extensionId, 'needs the built extension (npm run build)');
     const probe = await extensionProbe(context, extensionId as string);
     const tabId = await tabIdOf(context, extensionId as string, demoPage);
-    await stopServiceWorker(context);
+    const requests = stack.emulator.requests;
+    await stopWhenIdle(context, probe, tabId, requests, true);
     await demo.loginWithPhone(demoPage, otp);
-    await stopServiceWorker(context);
+    await stopWhenIdle(context, probe, tabId, requests, true);
     await demoPage.getByTestId('transfer-request').click();
-    await stopServiceWorker(context);
+    // The step-up request answered (the page logs its challenge): nothing of it is still in flight.
+    await demo.challengeEntries(demoPage, 'transfer').first().waitFor();
+    await stopWhenIdle(context, probe, tabId, requests, true);
     await demo.completeOtpStep(demoPage, 'transfer', 'verify_sms', otp, { to: demo.DEMO_PHONE });
     await demo.challengeEntries(demoPage, 'transfer', 'completed').first().waitFor();
-    await stopServiceWorker(context);
+    await stopWhenIdle(context, probe, tabId, requests, true);
     expect(await demo.sendTransfer(demoPage)).toBe('ok');
     await expectCapturedAsServed(probe, tabId, stack.emulator.requests, true);
     // Each restart checked the page hook's registrations and found nothing to repair.
@@ -334,7 +380,7 @@ test.describe('capture', () => {
     const tabId = await tabIdOf(context, extensionId as string, demoPage);
     await withHookOff(probe, demoPage, tabId, async () => {
       await demo.loginWithPhone(demoPage, otp);
-      await stopServiceWorker(context);
+      await stopWhenIdle(context, probe, tabId, stack.emulator.requests, false);
       await demo.stepUpTransfer(demoPage, otp);
       const log = await expectCapturedAsServed(probe, tabId, stack.emulator.requests, false);
       expect(
