@@ -8,7 +8,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { toHar } from '../../src/core/http/har.ts';
 import type { HttpExchange } from '../../src/core/http/exchange.ts';
-import { aLoginFlow, aRetriedPasswordReset } from '../fixtures/flows.ts';
+import { aLoginFlow, aRetriedPasswordReset, RETRIED_RESET_MARKS } from '../fixtures/flows.ts';
 import { expect, PANEL_PATH, tabIdOf, test } from './fixtures.ts';
 import { keepScreenshot, lane } from './panel-support.ts';
 
@@ -147,18 +147,7 @@ test.describe('Timeline layout at docked and undocked widths', () => {
         expect(
           [...marks].sort((a, b) => a.time - b.time).map((m) => m.kind),
           where,
-        ).toEqual([
-          'requested',
-          'factor_sent',
-          'factor_failed:code',
-          'factor_verified:code',
-          'step_completed',
-          'completed',
-          'redeemed',
-          'granted',
-          'consumed',
-          'refused',
-        ]);
+        ).toEqual([...RETRIED_RESET_MARKS]);
         expectInOrderInside(marks, track, where);
         // The three sends are one mark with their count, every time in its accessible name.
         const sent = reset.locator('[data-testid="timeline-mark"][data-kind="factor_sent"]');

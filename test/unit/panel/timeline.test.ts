@@ -27,7 +27,7 @@ import {
   MAX_LISTED_TIMES,
 } from '../../../src/panel/timeline/repeats.ts';
 import { directionOfKey, neighbourMark } from '../../../src/panel/timeline/navigation.ts';
-import { aLoginFlow, aRetriedPasswordReset, aStepUpFlow } from '../../fixtures/flows.ts';
+import { aLoginFlow, aRetriedPasswordReset, aStepUpFlow, RETRIED_RESET_MARKS } from '../../fixtures/flows.ts';
 import { providerModule } from '../../../src/core/providers/registry.ts';
 
 const T = 1_790_000_000_000;
@@ -264,18 +264,7 @@ describe('a lane reads in time order', () => {
       const layout = layoutTimeline(model, width);
       const lane = layout.lanes[0]!;
       expect(lane.mode).toBe('time');
-      expect(lane.marks.map((m) => m.kind)).toEqual([
-        'requested',
-        'factor_sent',
-        'factor_failed:code',
-        'factor_verified:code',
-        'step_completed',
-        'completed',
-        'redeemed',
-        'granted',
-        'consumed',
-        'refused',
-      ]);
+      expect(lane.marks.map((m) => m.kind)).toEqual([...RETRIED_RESET_MARKS]);
       expect(lane.marks[1]?.repeat?.count).toBe(3);
       for (const l of layout.lanes) {
         expectReadsInOrder(l);
