@@ -8,34 +8,36 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Frame, Locator, Page } from '@playwright/test';
+import type { Frame, Locator, Page } from '@playwright/test';
 import { REDACTED_SIGNATURE } from '../../src/core/tokens/types.ts';
 import { openDevToolsPanel } from './harness/devtools.ts';
 import { PANEL_PATH } from './harness/extension.ts';
 import { demo, expect, launchChromium, OtpReader, test, type OtpFn } from './fixtures.ts';
 import { keepScreenshot, lane, marks, openPanelWithHook } from './panel-support.ts';
 
-/** What the clipboard holds, read as a user would: pasted into a text box of a page of its own. */
-async function pasteClipboard(context: BrowserContext, back: Page): Promise<string> {
-  const page = await context.newPage();
+/**
+ * What the clipboard holds, read as a user would: pasted with Ctrl+V into a text box added for the moment to
+ * `target` (the panel's own document, so no other tab takes the focus from the page under test), then removed.
+ */
+async function pasteClipboard(keyboardOf: Page, target: Page | Frame): Promise<string> {
+  await target.evaluate(() => {
+    const box = document.createElement('textarea');
+    box.id = 'e2e-paste-box';
+    box.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0';
+    document.body.append(box);
+    box.focus();
+  });
   try {
-    await page.setContent('<textarea aria-label="paste here"></textarea>');
-    const box = page.getByRole('textbox', { name: 'paste here' });
-    await box.focus();
-    await page.keyboard.press('Control+V');
+    const box = target.locator('#e2e-paste-box');
+    await expectFocused(box);
+    await keyboardOf.keyboard.press('Control+V');
     return await box.inputValue();
   } finally {
-    await page.close();
-    // The paste tab took the focus: the page under test gets it back, or its focus checks read "inactive".
-    await back.bringToFront();
+    await target.evaluate(() => document.getElementById('e2e-paste-box')?.remove());
   }
 }
 
-/**
- * Whether `target` is the panel's focused element. Playwright's `toBeFocused` also wants the page's window to be
- * the active one, which the paste tab of {@link pasteClipboard} can leave another: the panel's own focus
- * handling is what is checked here.
- */
+/** Whether `target` is the panel's focused element (the document's own focus, whatever window is active). */
 async function expectFocused(target: Locator): Promise<void> {
   await expect.poll(() => target.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
 }
@@ -123,7 +125,7 @@ test.describe('theme, copies and shortcuts', () => {
     await expect(detail.getByTestId('copy-request-status')).toHaveText('✓ cURL copied (redacted)');
     await keepScreenshot(panel, testInfo, 'copy-request-confirmed-550');
 
-    const curl = await pasteClipboard(context, panel);
+    const curl = await pasteClipboard(panel, panel);
     expect(curl).toMatch(/^curl 'https?:\/\/[^']+\/otp\/check'/);
     expect(curl).not.toContain('-X'); // POST is implied by the body
     expect(curl).not.toContain(stepUpCode);
@@ -143,7 +145,7 @@ test.describe('theme, copies and shortcuts', () => {
     await expectFocused(menu.getByRole('menuitem', { name: 'as fetch (redacted)' }));
     await panel.keyboard.press('Enter');
     await expect(detail.getByTestId('copy-request-status')).toHaveText('✓ fetch copied (redacted)');
-    const fetchCode = await pasteClipboard(context, panel);
+    const fetchCode = await pasteClipboard(panel, panel);
     expect(fetchCode).toMatch(/^fetch\("https?:\/\/[^"]+\/otp\/check", \{/);
     expect(fetchCode).not.toContain(stepUpCode);
 
@@ -151,7 +153,7 @@ test.describe('theme, copies and shortcuts', () => {
     await copyRequest.click();
     await menu.getByRole('menuitem', { name: 'as cURL WITH secrets' }).click();
     await expect(detail.getByTestId('copy-request-status')).toHaveText('✓ cURL copied WITH secrets');
-    const withSecrets = await pasteClipboard(context, panel);
+    const withSecrets = await pasteClipboard(panel, panel);
     expect(withSecrets).toContain(`"code":"${stepUpCode}"`);
     expect(withSecrets).not.toContain(REDACTED_SIGNATURE);
 
@@ -241,7 +243,7 @@ test.describe('theme, copies and shortcuts', () => {
       await detail.getByRole('button', { name: 'Copy the raw token' }).click();
       await expect(detail.getByTestId('copy-token-status')).toHaveText('✓ Token copied');
       await keepScreenshot(devtools, testInfo, 'devtools-dark-token-copied');
-      expect(await pasteClipboard(context, devtools)).toBe(raw);
+      expect(await pasteClipboard(devtools, panel)).toBe(raw);
 
       // DevTools' own settings: Preferences → Appearance → Theme. The panel follows without reloading.
       await devtools.keyboard.press('F1');

@@ -2,7 +2,7 @@
  * The `?` overlay's dialog: every keyboard shortcut of the panel, by where it works. Modal: the focus goes to
  * it and stays in it (Tab cycles inside), Esc or `?` closes it, and the focus returns to where it was.
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useDispatch } from '../hooks.ts';
 
 interface Shortcut {
@@ -55,7 +55,7 @@ export function ShortcutsDialog() {
   const dialog = useRef<HTMLDivElement>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     closeButton.current?.focus();
     return () => {

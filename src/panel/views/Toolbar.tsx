@@ -2,7 +2,7 @@
  * The DevTools-style toolbar: Clear, Preserve log, the page hook ("From page load"), background capture, the
  * session switcher, capture counters, Export and Import.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { BACKGROUND_CAPTURE_HOSTS, isLoopbackOrigin } from '../../shared/permissions.ts';
 import { useCommands, useDispatch, useStore } from '../hooks.ts';
 import { selectActiveSession, selectCounters } from '../store/selectors.ts';
@@ -315,9 +315,10 @@ function ExportMenu() {
     commands.saveExport(file, count, withSecrets);
     close();
   };
-  // The keyboard starts inside the popover, on its first control, and on Save once the review is shown. While
-  // the redaction runs its controls are disabled: the popover itself holds the keyboard, so Esc still cancels.
-  useEffect(() => {
+  // The keyboard starts inside the popover, on its first control, and on Save once the review is shown, in the
+  // same commit (a focus deferred past paint could follow a quick Esc). While the redaction runs its controls
+  // are disabled: the popover itself holds the keyboard, so Esc still cancels.
+  useLayoutEffect(() => {
     if (!open) return;
     if (flow.step === 'preparing') popover.current?.focus();
     else

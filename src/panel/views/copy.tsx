@@ -137,8 +137,10 @@ export function CopyMenu({
     setPlace({ left, top });
   }, [open]);
 
-  // Once placed (an item cannot take the focus while the menu is still hidden), the first item has it.
-  useEffect(() => {
+  // Once placed (an item cannot take the focus while the menu is still hidden), the first item has it, in the
+  // same commit: a focus deferred past paint could land after a quick Esc had already closed the menu and
+  // returned the focus to the button, and take it away with the menu.
+  useLayoutEffect(() => {
     if (open && place) menu.current?.querySelector<HTMLElement>('[role="menuitem"]')?.focus();
   }, [open, place]);
 
