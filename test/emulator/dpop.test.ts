@@ -78,18 +78,20 @@ describe('session proofs', () => {
   });
 
   it('stale or future iat → invalid_dpop_proof', async () => {
-    const now = Math.floor(Date.now() / 1000);
+    // Each `iat` is taken against a fresh clock and a few seconds past its limit: the emulator reads its own
+    // clock later, and a second boundary crossed in between must not move a proof back inside the window.
+    const now = () => Math.floor(Date.now() / 1000);
     expectDpopError(
-      await refreshWith(await client.key.proof({ ...goodClaims(), iat: now - 301 })),
+      await refreshWith(await client.key.proof({ ...goodClaims(), iat: now() - 305 })),
       'invalid_dpop_proof',
       /too old/,
     );
     expectDpopError(
-      await refreshWith(await client.key.proof({ ...goodClaims(), iat: now + 61 })),
+      await refreshWith(await client.key.proof({ ...goodClaims(), iat: now() + 65 })),
       'invalid_dpop_proof',
       /future/,
     );
-    expect((await refreshWith(await client.key.proof({ ...goodClaims(), iat: now - 290 }))).status).toBe(200);
+    expect((await refreshWith(await client.key.proof({ ...goodClaims(), iat: now() - 290 }))).status).toBe(200);
   });
 
   it('replayed jti → invalid_dpop_proof (checked before the nonce)', async () => {
