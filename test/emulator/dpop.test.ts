@@ -91,7 +91,9 @@ describe('session proofs', () => {
       'invalid_dpop_proof',
       /future/,
     );
-    expect((await refreshWith(await client.key.proof({ ...goodClaims(), iat: now() - 290 }))).status).toBe(200);
+    expect((await refreshWith(await client.key.proof({ ...goodClaims(), iat: now() - 290 }))).status).toBe(
+      200,
+    );
   });
 
   it('replayed jti → invalid_dpop_proof (checked before the nonce)', async () => {
